@@ -1,0 +1,121 @@
+//! The command line as clap sees it, and its conversion into settings the
+//! commands can use without re-checking.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use certdesk_core::{Error, Status, StoreSpec};
+
+#[derive(Debug, Parser)]
+#[command(name = "certdesk", version, about = "Find, check, export and clean up your personal certificates")]
+pub struct Cli {
+    /// The certificate store: nss:FOLDER, windows:CurrentUser\My or keychain:login
+    /// [default: nss:~/.pki/nssdb on Linux, windows:CurrentUser\My, keychain:login]
+    #[arg(long, global = true, env = "CERTDESK_STORE", value_name = "SPEC")]
+    pub store: Option<String>,
+
+    /// Print JSON instead of a table (errors too, as {"error":{"kind","message"}})
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Renewal window: a certificate expiring within this many days is "expiring"
+    #[arg(long, global = true, value_name = "DAYS", default_value_t = 90,
+          value_parser = clap::value_parser!(u32).range(0..=3650))]
+    pub within: u32,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the certificates in the store, duplicates grouped together
+    List(ListArgs),
+    /// Show every field of one certificate
+    Show {
+        /// The certificate's id (at least 8 characters of it)
+        id: String,
+    },
+    /// Delete certificates and their private keys (a key another certificate uses stays)
+    Delete {
+        /// Ids of the certificates to delete (at least 8 characters each)
+        #[arg(required = true)]
+        ids: Vec<String>,
+        /// Do not ask for confirmation (needed when not on a terminal)
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Show expired and superseded certificates, and delete them with --apply
+    Cleanup {
+        /// Delete the candidates (after confirmation unless --yes)
+        #[arg(long)]
+        apply: bool,
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Import a PKCS#12 (.pfx/.p12) file into the store
+    Import {
+        file: PathBuf,
+        /// Mark the private key as never exportable
+        #[arg(long)]
+        not_exportable: bool,
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only certificates with this status
+    #[arg(long, value_parser = ["expired", "expiring", "superseded", "valid", "not_yet_valid"])]
+    pub status: Option<String>,
+    /// Only certificates whose issuer contains this text (any case)
+    #[arg(long, value_name = "TEXT")]
+    pub issuer: Option<String>,
+    /// Only certificates that allow client authentication
+    #[arg(long)]
+    pub client_auth: bool,
+}
+
+/// Where a password comes from. Never the command line itself: argv is
+/// visible to every user of the machine.
+#[derive(Debug, Args)]
+pub struct PasswordArgs {
+    /// Read the password from the first line of this file
+    #[arg(long, value_name = "FILE", conflicts_with = "password_stdin")]
+    pub password_file: Option<PathBuf>,
+    /// Read the password from the first line of standard input
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// A status filter, with "superseded" as the extra pseudo-status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    Status(Status),
+    Superseded,
+}
+
+impl ListArgs {
+    pub fn status_filter(&self) -> Option<StatusFilter> {
+        self.status.as_deref().map(|s| match s {
+            "superseded" => StatusFilter::Superseded,
+            other => StatusFilter::Status(other.parse().expect("clap checked the value")),
+        })
+    }
+}
+
+impl Cli {
+    pub fn store_spec(&self) -> Result<StoreSpec, Error> {
+        match &self.store {
+            Some(spec) => spec.parse(),
+            None => Ok(StoreSpec::default_for_this_os()),
+        }
+    }
+
+    pub fn renewal_window(&self) -> time::Duration {
+        time::Duration::days(i64::from(self.within))
+    }
+}

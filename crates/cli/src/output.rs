@@ -1,0 +1,345 @@
+//! Everything the command prints: tables for people, JSON for scripts.
+//! Nothing else in the CLI writes to stdout or stderr.
+
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+
+use owo_colors::OwoColorize as _;
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+use unicode_width::UnicodeWidthStr as _;
+
+use certdesk_core::health::{CleanupCandidate, CleanupReason};
+use certdesk_core::store::ImportOutcome;
+use certdesk_core::{Assessment, DeletionStep, Error, Identity, Status};
+
+fn date(t: OffsetDateTime) -> String {
+    t.date().to_string()
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+fn short_id(id: &str) -> &str {
+    &id[..id.len().min(12)]
+}
+
+/// "in 23 days", "expired 3 months ago": what a person reads at a glance.
+fn relative(t: OffsetDateTime, now: OffsetDateTime) -> String {
+    let days = (t - now).whole_days();
+    let span = |d: i64| match d {
+        0 => "today".to_owned(),
+        1 => "1 day".to_owned(),
+        2..=60 => format!("{d} days"),
+        61..=730 => format!("{} months", d / 30),
+        _ => format!("{} years", d / 365),
+    };
+    match days {
+        0 => "today".to_owned(),
+        d if d > 0 => format!("in {}", span(d)),
+        d => format!("{} ago", span(-d)),
+    }
+}
+
+/// One identity as the JSON object `list` prints (and `show` extends).
+pub fn identity_json(identity: &Identity, health: &Assessment) -> Value {
+    let cert = &identity.certificate;
+    json!({
+        "id": identity.id,
+        "subject": cert.subject.rfc4514,
+        "issuer": cert.issuer.rfc4514,
+        "name": cert.display_name(),
+        "issuer_name": cert.issuer.common_name().unwrap_or(&cert.issuer.rfc4514),
+        "email": cert.subject.email(),
+        "serial": cert.serial,
+        "sha1": cert.sha1,
+        "sha256": cert.sha256,
+        "not_before": rfc3339(cert.not_before),
+        "not_after": rfc3339(cert.not_after),
+        "status": health.status.as_str(),
+        "superseded": health.superseded(),
+        "superseded_by": health.superseded_by,
+        "duplicate_group": health.duplicate_group,
+        "has_private_key": identity.key.has_private_key(),
+        "key_exportable": identity.key.exportable(),
+        "key": identity.key,
+        "friendly_name": identity.friendly_name,
+        "client_auth": cert.client_auth,
+        "is_ca": cert.is_ca,
+        "store": identity.store,
+    })
+}
+
+fn status_cell(status: Status) -> String {
+    let text = status.as_str().replace('_', " ");
+    let padded = format!("{text:<13}");
+    match status {
+        Status::Expired => padded.red().to_string(),
+        Status::Expiring => padded.yellow().to_string(),
+        Status::NotYetValid => padded.blue().to_string(),
+        Status::Valid => padded.green().to_string(),
+    }
+}
+
+fn key_cell(identity: &Identity) -> &'static str {
+    match identity.key.exportable() {
+        _ if !identity.key.has_private_key() => "-",
+        Some(true) => "exportable",
+        Some(false) => "locked",
+        None => "on device",
+    }
+}
+
+/// Pads to a display width, counting CJK characters as two columns.
+fn pad(text: &str, width: usize) -> String {
+    let w = text.width();
+    if w >= width {
+        let mut cut = String::new();
+        for c in text.chars() {
+            if (cut.clone() + &c.to_string()).width() > width.saturating_sub(1) {
+                break;
+            }
+            cut.push(c);
+        }
+        let cut_width = cut.width();
+        format!("{cut}…{}", " ".repeat(width.saturating_sub(cut_width + 1)))
+    } else {
+        format!("{text}{}", " ".repeat(width - w))
+    }
+}
+
+pub fn list(entries: &[(&Identity, &Assessment)], all: &[Identity], now: OffsetDateTime, json: bool) {
+    let mut out = anstream::stdout();
+    if json {
+        let items: Vec<Value> = entries.iter().map(|(i, a)| identity_json(i, a)).collect();
+        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&items).unwrap_or_default());
+        return;
+    }
+    if entries.is_empty() {
+        let _ = writeln!(out, "No certificates match.");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        format!(
+            "{:<12}  {:<13}  {:<10}  {:<16}  {:<10}  {}  {}",
+            "ID",
+            "STATUS",
+            "EXPIRES",
+            "",
+            "KEY",
+            pad("NAME", 28),
+            pad("ISSUER", 28)
+        )
+        .bold()
+    );
+    for (identity, health) in entries {
+        let cert = &identity.certificate;
+        let note = match (&health.superseded_by, &health.duplicate_group) {
+            (Some(by), _) => {
+                let successor = all.iter().find(|i| &i.id == by);
+                let when = successor.map(|s| date(s.certificate.not_after)).unwrap_or_default();
+                format!("superseded by {} (expires {when})", short_id(by))
+            }
+            (None, Some(_)) => "current of its renewals".to_owned(),
+            (None, None) => String::new(),
+        };
+        let line = format!(
+            "{:<12}  {}  {:<10}  {:<16}  {:<10}  {}  {}  {}",
+            short_id(&identity.id),
+            status_cell(health.status),
+            date(cert.not_after),
+            relative(cert.not_after, now),
+            key_cell(identity),
+            pad(cert.display_name(), 28),
+            pad(cert.issuer.common_name().unwrap_or(&cert.issuer.rfc4514), 28),
+            note
+        );
+        let _ = if health.superseded() {
+            writeln!(out, "{}", line.dimmed())
+        } else {
+            writeln!(out, "{line}")
+        };
+    }
+}
+
+pub fn show(identity: &Identity, health: &Assessment, json: bool) {
+    let mut out = anstream::stdout();
+    let cert = &identity.certificate;
+    if json {
+        let mut value = identity_json(identity, health);
+        let extra = json!({
+            "public_key": cert.public_key,
+            "key_usage": cert.key_usage,
+            "extended_key_usage": cert.extended_key_usage,
+            "subject_alt_names": cert.subject_alt_names,
+            "self_signed": cert.self_signed,
+        });
+        if let (Some(obj), Some(extra)) = (value.as_object_mut(), extra.as_object()) {
+            obj.extend(extra.clone());
+        }
+        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+        return;
+    }
+    let or_none = |v: &[String]| if v.is_empty() { "(none)".to_owned() } else { v.join(", ") };
+    let rows: Vec<(&str, String)> = vec![
+        ("Name", cert.display_name().to_owned()),
+        ("Subject", cert.subject.rfc4514.clone()),
+        ("Issuer", cert.issuer.rfc4514.clone()),
+        ("Status", health.status.as_str().replace('_', " ")),
+        ("Superseded by", health.superseded_by.clone().unwrap_or_else(|| "(no)".into())),
+        ("Valid from", rfc3339(cert.not_before)),
+        ("Valid until", rfc3339(cert.not_after)),
+        ("Serial", cert.serial.clone()),
+        ("SHA-1", cert.sha1.clone()),
+        ("SHA-256 (id)", cert.sha256.clone()),
+        ("Public key", cert.public_key.to_string()),
+        ("Private key", key_cell(identity).replace('-', "none")),
+        ("Friendly name", identity.friendly_name.clone().unwrap_or_else(|| "(none)".into())),
+        ("Key usage", or_none(&cert.key_usage)),
+        ("Extended key usage", or_none(&cert.extended_key_usage)),
+        ("Client authentication", if cert.client_auth { "yes" } else { "no" }.into()),
+        ("Alternative names", or_none(&cert.subject_alt_names)),
+        ("CA", if cert.is_ca { "yes" } else { "no" }.into()),
+        ("Self-signed", if cert.self_signed { "yes" } else { "no" }.into()),
+        ("Store", identity.store.clone()),
+    ];
+    for (label, value) in rows {
+        let _ = writeln!(out, "{:<22} {value}", format!("{label}:").bold());
+    }
+}
+
+fn describe(identity: &Identity) -> String {
+    let cert = &identity.certificate;
+    format!(
+        "{} (issued by {}, expires {}, id {})",
+        cert.display_name(),
+        cert.issuer.common_name().unwrap_or(&cert.issuer.rfc4514),
+        date(cert.not_after),
+        short_id(&identity.id)
+    )
+}
+
+fn key_fate(step: &DeletionStep) -> String {
+    match (&step.key_kept_for, step.remove_key) {
+        (Some(other), _) => format!("its private key stays: certificate {} uses it too", short_id(other)),
+        (None, true) => "and its private key".to_owned(),
+        (None, false) if step.identity.key.has_private_key() => {
+            "its private key goes with the next certificate listed".to_owned()
+        }
+        (None, false) => "(it has no private key here)".to_owned(),
+    }
+}
+
+/// Shows what will be deleted, then asks. Questions go to stderr so that
+/// stdout stays clean for scripts.
+pub fn confirm_deletion(steps: &[DeletionStep]) -> bool {
+    let mut err = anstream::stderr();
+    let _ = writeln!(err, "About to delete {} certificate(s):", steps.len());
+    for step in steps {
+        let _ = writeln!(err, "  - {} {}", describe(&step.identity), key_fate(step));
+    }
+    let _ = write!(err, "Delete? This cannot be undone. [y/N] ");
+    let _ = err.flush();
+    let mut answer = String::new();
+    if std::io::stdin().lock().read_line(&mut answer).is_err() {
+        return false;
+    }
+    matches!(answer.trim().to_lowercase().as_str(), "y" | "yes")
+}
+
+pub fn stdin_is_terminal() -> bool {
+    std::io::stdin().is_terminal()
+}
+
+pub fn deleting(step: &DeletionStep, json: bool) {
+    if !json {
+        let _ = writeln!(anstream::stdout(), "Deleted {} {}", describe(&step.identity), key_fate(step));
+    }
+}
+
+pub fn deleted(steps: &[DeletionStep], json: bool) {
+    if json {
+        let items: Vec<Value> = steps
+            .iter()
+            .map(|s| json!({"id": s.identity.id, "key_removed": s.remove_key, "key_kept_for": s.key_kept_for}))
+            .collect();
+        let _ = writeln!(anstream::stdout(), "{}", json!({"deleted": items}));
+    }
+}
+
+fn reason_text(reason: &CleanupReason) -> String {
+    match reason {
+        CleanupReason::Expired { not_after } => format!("expired on {}", date(*not_after)),
+        CleanupReason::Superseded { by, by_not_after } => {
+            format!("superseded by {} (expires {})", short_id(by), date(*by_not_after))
+        }
+    }
+}
+
+pub fn cleanup(candidates: &[(&Identity, &CleanupCandidate)], apply: bool, json: bool) {
+    let mut out = anstream::stdout();
+    if json {
+        let items: Vec<Value> = candidates
+            .iter()
+            .map(|(i, c)| {
+                json!({
+                    "id": i.id,
+                    "subject": i.certificate.subject.rfc4514,
+                    "issuer": i.certificate.issuer.rfc4514,
+                    "not_after": rfc3339(i.certificate.not_after),
+                    "reasons": c.reasons,
+                })
+            })
+            .collect();
+        let _ = writeln!(out, "{}", json!({"candidates": items, "applied": apply}));
+        return;
+    }
+    if candidates.is_empty() {
+        let _ = writeln!(out, "Nothing to clean up: no expired or superseded certificates.");
+        return;
+    }
+    let _ = writeln!(out, "{} certificate(s) can be cleaned up:", candidates.len());
+    for (identity, candidate) in candidates {
+        let reasons: Vec<String> = candidate.reasons.iter().map(reason_text).collect();
+        let _ = writeln!(out, "  - {}: {}", describe(identity), reasons.join("; "));
+    }
+    if !apply {
+        let _ = writeln!(out, "Nothing was deleted. Run `certdesk cleanup --apply` to delete them.");
+    }
+}
+
+pub fn imported(outcome: &ImportOutcome, json: bool) {
+    let mut out = anstream::stdout();
+    if json {
+        let _ = writeln!(out, "{}", serde_json::to_string(outcome).unwrap_or_default());
+        return;
+    }
+    for id in &outcome.added {
+        let _ = writeln!(out, "Imported {}", short_id(id));
+    }
+    for id in &outcome.already_present {
+        let _ = writeln!(out, "Already installed: {}", short_id(id));
+    }
+    if outcome.added.is_empty() && outcome.already_present.is_empty() {
+        let _ = writeln!(out, "The file held nothing new for this store.");
+    }
+}
+
+pub fn password_prompt() -> &'static str {
+    "Password for the file: "
+}
+
+pub fn error(e: &Error, json: bool) {
+    if json {
+        let _ = writeln!(anstream::stdout(), "{}", json!({"error": {"kind": e.kind(), "message": e.to_string()}}));
+    } else {
+        let _ = writeln!(anstream::stderr(), "{} {e}", "error:".red().bold());
+    }
+}
+
+/// clap's own errors (unknown option, missing argument) when --json was asked for.
+pub fn usage_error(message: &str) {
+    let _ = writeln!(anstream::stdout(), "{}", json!({"error": {"kind": "invalid_input", "message": message.trim()}}));
+}

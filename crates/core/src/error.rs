@@ -1,0 +1,165 @@
+//! The errors certdesk reports, and the stable kinds that scripts and the GUI rely on.
+//!
+//! Every message says what happened and what to do next. None of them ever
+//! contains a password or key material.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in certdesk's core.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("no certificate has an id starting with \"{prefix}\"; run `certdesk list` to see the ids")]
+    NotFound { prefix: String },
+
+    #[error("\"{prefix}\" matches {count} certificates; type more characters of the id")]
+    AmbiguousId { prefix: String, count: usize },
+
+    #[error("{0}")]
+    InvalidInput(String),
+
+    #[error("this certificate cannot be read ({why}); it is not a valid X.509 certificate")]
+    BadCertificate { why: String },
+
+    #[error("this password does not open the file; check it and retry")]
+    WrongPassword,
+
+    #[error("the file is damaged ({why}); ask for a fresh export")]
+    Corrupt { why: String },
+
+    #[error("{what} is not supported{hint}")]
+    Unsupported { what: String, hint: String },
+
+    #[error("the private key of this certificate cannot be exported ({why})")]
+    NotExportable { why: String },
+
+    #[error("the certificate store {store} cannot be opened: {why}")]
+    StoreUnavailable { store: String, why: String },
+
+    #[error("the certificate store {store} refused the operation: {why}")]
+    Store { store: String, why: String },
+
+    #[error("{tool} is needed for this and was not found; install it ({package})")]
+    ToolMissing { tool: &'static str, package: &'static str },
+
+    #[error("{path} already exists; choose another name or allow overwriting (--force)")]
+    AlreadyExists { path: PathBuf },
+
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cancelled; nothing was changed")]
+    Cancelled,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Every kind, in the order of `Error`'s variants: a test checks that this
+    /// list, the CLI and the GUI catalogue agree.
+    pub const KINDS: &'static [&'static str] = &[
+        "not_found",
+        "ambiguous_id",
+        "invalid_input",
+        "bad_certificate",
+        "wrong_password",
+        "corrupt",
+        "unsupported",
+        "not_exportable",
+        "store_unavailable",
+        "store",
+        "tool_missing",
+        "already_exists",
+        "io",
+        "cancelled",
+    ];
+
+    /// The stable snake_case name of this error, as the CLI's JSON and the GUI see it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::NotFound { .. } => "not_found",
+            Error::AmbiguousId { .. } => "ambiguous_id",
+            Error::InvalidInput(_) => "invalid_input",
+            Error::BadCertificate { .. } => "bad_certificate",
+            Error::WrongPassword => "wrong_password",
+            Error::Corrupt { .. } => "corrupt",
+            Error::Unsupported { .. } => "unsupported",
+            Error::NotExportable { .. } => "not_exportable",
+            Error::StoreUnavailable { .. } => "store_unavailable",
+            Error::Store { .. } => "store",
+            Error::ToolMissing { .. } => "tool_missing",
+            Error::AlreadyExists { .. } => "already_exists",
+            Error::Io { .. } => "io",
+            Error::Cancelled => "cancelled",
+        }
+    }
+
+    /// True when the user can fix this by changing what they gave us
+    /// (an id, an option, a file, a password): the CLI exits with 2 for these.
+    pub fn is_input_error(&self) -> bool {
+        matches!(
+            self,
+            Error::NotFound { .. }
+                | Error::AmbiguousId { .. }
+                | Error::InvalidInput(_)
+                | Error::BadCertificate { .. }
+                | Error::WrongPassword
+                | Error::Corrupt { .. }
+                | Error::Unsupported { .. }
+                | Error::AlreadyExists { .. }
+        )
+    }
+
+    pub(crate) fn io(what: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io { what: what.into(), source }
+    }
+
+    /// A feature this platform's store does not have (identity preferences outside macOS).
+    pub fn not_on_this_platform(what: &str) -> Self {
+        Error::Unsupported { what: what.to_owned(), hint: " on this platform".to_owned() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one_of_each() -> Vec<Error> {
+        vec![
+            Error::NotFound { prefix: "abcd1234".into() },
+            Error::AmbiguousId { prefix: "abcd1234".into(), count: 2 },
+            Error::InvalidInput("x".into()),
+            Error::BadCertificate { why: "x".into() },
+            Error::WrongPassword,
+            Error::Corrupt { why: "x".into() },
+            Error::Unsupported { what: "x".into(), hint: String::new() },
+            Error::NotExportable { why: "x".into() },
+            Error::StoreUnavailable { store: "s".into(), why: "x".into() },
+            Error::Store { store: "s".into(), why: "x".into() },
+            Error::ToolMissing { tool: "pk12util", package: "libnss3-tools" },
+            Error::AlreadyExists { path: "/x".into() },
+            Error::io("x", std::io::Error::other("y")),
+            Error::Cancelled,
+        ]
+    }
+
+    #[test]
+    fn every_variant_has_a_listed_distinct_kind() {
+        let kinds: Vec<&str> = one_of_each().iter().map(Error::kind).collect();
+        assert_eq!(kinds, Error::KINDS);
+        let mut unique = kinds.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), kinds.len());
+    }
+
+    #[test]
+    fn wrong_password_is_an_input_error_and_store_failure_is_not() {
+        assert!(Error::WrongPassword.is_input_error());
+        assert!(!Error::Store { store: "s".into(), why: "x".into() }.is_input_error());
+    }
+}

@@ -1,0 +1,195 @@
+//! Health rules: which certificates are expired, expiring, or superseded, and
+//! which may be cleaned up. Pure functions of (identities, now, renewal window)
+//! so that the CLI, the GUI and the tests all see the same answer.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use time::{Duration, OffsetDateTime};
+
+use crate::model::{Certificate, Identity};
+
+/// Renewal usually opens three months before expiry.
+pub const DEFAULT_RENEWAL_WINDOW: Duration = Duration::days(90);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Valid,
+    Expiring,
+    NotYetValid,
+    Expired,
+}
+
+impl Status {
+    pub const ALL: [Status; 4] = [Status::Valid, Status::Expiring, Status::NotYetValid, Status::Expired];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Valid => "valid",
+            Status::Expiring => "expiring",
+            Status::NotYetValid => "not_yet_valid",
+            Status::Expired => "expired",
+        }
+    }
+
+    /// Usable for signing in right now.
+    pub fn is_usable(self) -> bool {
+        matches!(self, Status::Valid | Status::Expiring)
+    }
+}
+
+impl std::str::FromStr for Status {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Status::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| format!("unknown status \"{s}\"; use expired, expiring, valid or not_yet_valid"))
+    }
+}
+
+/// A certificate's status at `now`. A certificate is valid through the last
+/// second of its notAfter (RFC 5280 section 4.1.2.5: the period is inclusive).
+pub fn status_at(cert: &Certificate, now: OffsetDateTime, renewal_window: Duration) -> Status {
+    if now > cert.not_after {
+        Status::Expired
+    } else if now < cert.not_before {
+        Status::NotYetValid
+    } else if cert.not_after - now <= renewal_window {
+        Status::Expiring
+    } else {
+        Status::Valid
+    }
+}
+
+/// What the health rules say about one identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Assessment {
+    pub id: String,
+    pub status: Status,
+    /// Shared by certificates with the same subject and the same issuer; `None`
+    /// for a certificate with no such sibling.
+    pub duplicate_group: Option<String>,
+    /// The id of the current member of the group, when this one is older.
+    pub superseded_by: Option<String>,
+}
+
+impl Assessment {
+    pub fn superseded(&self) -> bool {
+        self.superseded_by.is_some()
+    }
+}
+
+/// Assesses every identity, in the order given.
+///
+/// Duplicates are certificates whose subject and issuer are the same name
+/// (compared normalised, so a renewal that changed string types or case is
+/// still a renewal). The member with the latest notAfter is current (tie:
+/// latest notBefore, then the lower id so the answer never depends on order).
+pub fn assess(identities: &[Identity], now: OffsetDateTime, renewal_window: Duration) -> Vec<Assessment> {
+    let mut groups: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    for (i, identity) in identities.iter().enumerate() {
+        let cert = &identity.certificate;
+        groups.entry((&cert.subject.normalised, &cert.issuer.normalised)).or_default().push(i);
+    }
+    let mut assessments: Vec<Assessment> = identities
+        .iter()
+        .map(|identity| Assessment {
+            id: identity.id.clone(),
+            status: status_at(&identity.certificate, now, renewal_window),
+            duplicate_group: None,
+            superseded_by: None,
+        })
+        .collect();
+    for members in groups.values().filter(|m| m.len() > 1) {
+        let current = *members
+            .iter()
+            .max_by(|&&a, &&b| {
+                let (ca, cb) = (&identities[a].certificate, &identities[b].certificate);
+                (ca.not_after, ca.not_before, std::cmp::Reverse(&identities[a].id)).cmp(&(
+                    cb.not_after,
+                    cb.not_before,
+                    std::cmp::Reverse(&identities[b].id),
+                ))
+            })
+            .expect("group has members");
+        let group_id = group_id(&identities[current].certificate);
+        for &m in members {
+            assessments[m].duplicate_group = Some(group_id.clone());
+            if m != current {
+                assessments[m].superseded_by = Some(identities[current].id.clone());
+            }
+        }
+    }
+    assessments
+}
+
+/// A short stable name for a (subject, issuer) group.
+fn group_id(cert: &Certificate) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::new()
+        .chain_update(cert.subject.normalised.as_bytes())
+        .chain_update([0u8])
+        .chain_update(cert.issuer.normalised.as_bytes())
+        .finalize();
+    hex::encode(&digest[..8])
+}
+
+/// Why a certificate is offered for clean-up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum CleanupReason {
+    Expired {
+        #[serde(with = "time::serde::rfc3339")]
+        not_after: OffsetDateTime,
+    },
+    Superseded {
+        by: String,
+        #[serde(with = "time::serde::rfc3339")]
+        by_not_after: OffsetDateTime,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CleanupCandidate {
+    pub id: String,
+    pub reasons: Vec<CleanupReason>,
+}
+
+/// Expired and superseded personal certificates, each with its reasons.
+///
+/// Never offered: the current member of a group; a superseded certificate that
+/// still works while its successor does not yet (a renewal dated for next
+/// week must not cost the certificate used today); and CA certificates, whose
+/// removal changes trust for everything they issued (delete those explicitly).
+pub fn cleanup_candidates(identities: &[Identity], assessments: &[Assessment]) -> Vec<CleanupCandidate> {
+    let by_id: HashMap<&str, (&Identity, &Assessment)> =
+        identities.iter().zip(assessments).map(|(i, a)| (i.id.as_str(), (i, a))).collect();
+    identities
+        .iter()
+        .zip(assessments)
+        .filter(|(identity, _)| !identity.certificate.is_ca)
+        .filter_map(|(identity, assessment)| {
+            let mut reasons = Vec::new();
+            if assessment.status == Status::Expired {
+                reasons.push(CleanupReason::Expired { not_after: identity.certificate.not_after });
+            }
+            if let Some((successor, successor_health)) =
+                assessment.superseded_by.as_deref().and_then(|id| by_id.get(id))
+            {
+                let would_lose_working_one = assessment.status.is_usable() && !successor_health.status.is_usable();
+                if !would_lose_working_one {
+                    reasons.push(CleanupReason::Superseded {
+                        by: successor.id.clone(),
+                        by_not_after: successor.certificate.not_after,
+                    });
+                }
+            }
+            (!reasons.is_empty()).then(|| CleanupCandidate { id: identity.id.clone(), reasons })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

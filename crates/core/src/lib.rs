@@ -1,0 +1,66 @@
+//! certdesk's core: the certificate model, the health rules, and the key
+//! stores. Platform-free except for the store backends under `store/`.
+//!
+//! The CLI and the desktop app call the functions here and show their
+//! answers; neither decides anything on its own.
+
+pub mod dn;
+pub mod error;
+pub mod health;
+pub mod model;
+pub mod secret;
+pub mod store;
+
+pub use error::{Error, Result};
+pub use health::{Assessment, CleanupCandidate, Status};
+pub use model::{Certificate, Identity, KeyStatus};
+pub use secret::Secret;
+pub use store::{DeletionStep, Keystore, StoreSpec};
+
+/// The store's identities with what the health rules say about each.
+pub struct Overview {
+    pub identities: Vec<Identity>,
+    pub assessments: Vec<Assessment>,
+}
+
+impl Overview {
+    pub fn of(store: &dyn Keystore, now: time::OffsetDateTime, renewal_window: time::Duration) -> Result<Self> {
+        let identities = store.list()?;
+        let assessments = health::assess(&identities, now, renewal_window);
+        Ok(Overview { identities, assessments })
+    }
+
+    pub fn entries(&self) -> impl Iterator<Item = (&Identity, &Assessment)> {
+        self.identities.iter().zip(&self.assessments)
+    }
+
+    pub fn cleanup_candidates(&self) -> Vec<CleanupCandidate> {
+        health::cleanup_candidates(&self.identities, &self.assessments)
+    }
+
+    /// Resolves id prefixes (see `model::find_by_id_prefix`) to identities, in order, without repeats.
+    pub fn resolve<S: AsRef<str>>(&self, prefixes: &[S]) -> Result<Vec<&Identity>> {
+        let mut found: Vec<&Identity> = Vec::new();
+        for prefix in prefixes {
+            let identity = model::find_by_id_prefix(&self.identities, prefix.as_ref())?;
+            if !found.iter().any(|f| f.id == identity.id) {
+                found.push(identity);
+            }
+        }
+        Ok(found)
+    }
+
+    /// What deleting `targets` will do, key by key (see `store::plan_deletion`).
+    pub fn plan_deletion(&self, targets: &[&Identity]) -> Vec<DeletionStep> {
+        store::plan_deletion(&self.identities, targets)
+    }
+}
+
+/// Carries out a deletion plan step by step, reporting each step as it completes.
+pub fn delete(store: &dyn Keystore, steps: &[DeletionStep], mut done: impl FnMut(&DeletionStep)) -> Result<()> {
+    for step in steps {
+        store.delete(step)?;
+        done(step);
+    }
+    Ok(())
+}

@@ -1,0 +1,183 @@
+//! Key stores: the `Keystore` trait, how a store is named (`StoreSpec`), and
+//! the store-independent rules for deleting (which keys go with a certificate).
+//!
+//! Backends only translate between a platform store and the model; every
+//! decision is made here or in `health`.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::model::Identity;
+use crate::secret::Secret;
+
+#[cfg(unix)]
+pub mod nss;
+
+/// A store of personal certificates and their private keys.
+pub trait Keystore: Send + Sync {
+    /// The spec that names this store (`nss:/home/me/.pki/nssdb`).
+    fn spec(&self) -> String;
+
+    /// Every certificate in the store, with the status of its private key.
+    fn list(&self) -> Result<Vec<Identity>>;
+
+    /// Imports a PKCS#12 file: all of it or, on failure, nothing.
+    /// `exportable: false` marks the imported private key as never exportable.
+    fn import_pkcs12(&self, pfx: &[u8], password: &Secret, exportable: bool) -> Result<ImportOutcome>;
+
+    /// Exports one identity (certificate, key, chain) as a PKCS#12 file.
+    fn export_pkcs12(&self, identity: &Identity, password: &Secret) -> Result<Vec<u8>>;
+
+    /// Deletes one certificate and, if the plan says so, its private key.
+    fn delete(&self, step: &DeletionStep) -> Result<()>;
+
+    /// macOS identity preferences; other stores have none.
+    fn identity_preferences(&self) -> Result<Vec<IdentityPreference>> {
+        Err(Error::not_on_this_platform("identity preferences"))
+    }
+
+    fn delete_identity_preference(&self, _id: &str) -> Result<()> {
+        Err(Error::not_on_this_platform("identity preferences"))
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportOutcome {
+    /// Ids of certificates that were added.
+    pub added: Vec<String>,
+    /// Ids of certificates that were in the store already (left as they were).
+    pub already_present: Vec<String>,
+}
+
+/// A site → certificate preference (macOS keychain `iprf` item).
+#[derive(Debug, Clone, Serialize)]
+pub struct IdentityPreference {
+    pub id: String,
+    pub service: String,
+    pub certificate_id: Option<String>,
+}
+
+/// One certificate to delete, and whether its private key goes with it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeletionStep {
+    pub identity: Identity,
+    pub remove_key: bool,
+    /// When the key stays: the id of a certificate that is kept and uses it.
+    pub key_kept_for: Option<String>,
+}
+
+/// Plans the deletion of `targets` from a store holding `all`.
+///
+/// A renewal may reuse the old key pair, so a certificate's private key is
+/// removed only when no certificate that stays in the store uses the same
+/// key. When several targets share one key, it goes with the last of them.
+pub fn plan_deletion(all: &[Identity], targets: &[&Identity]) -> Vec<DeletionStep> {
+    let is_target = |i: &Identity| targets.iter().any(|t| t.id == i.id);
+    targets
+        .iter()
+        .enumerate()
+        .map(|(position, target)| {
+            let cert = &target.certificate;
+            let kept_user =
+                all.iter().find(|other| !is_target(other) && other.certificate.shares_key_with(cert));
+            let later_target_takes_key =
+                targets[position + 1..].iter().any(|later| later.certificate.shares_key_with(cert));
+            DeletionStep {
+                identity: (*target).clone(),
+                remove_key: target.key.has_private_key() && kept_user.is_none() && !later_target_takes_key,
+                key_kept_for: kept_user.map(|k| k.id.clone()),
+            }
+        })
+        .collect()
+}
+
+/// How a store is named on the command line and in settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreSpec {
+    /// An NSS shared database folder (`sql:` form). `explicit` is false for the
+    /// default `~/.pki/nssdb`, which is created if absent.
+    Nss { dir: PathBuf, explicit: bool },
+    /// A Windows system store, `CurrentUser\My` by default.
+    Windows { location: String, name: String },
+    /// A macOS keychain, `login` by default.
+    Keychain { name: String },
+}
+
+impl StoreSpec {
+    /// The store certdesk uses when none is named: what the platform's
+    /// browsers use for client certificates.
+    pub fn default_for_this_os() -> StoreSpec {
+        if cfg!(windows) {
+            StoreSpec::Windows { location: "CurrentUser".into(), name: "My".into() }
+        } else if cfg!(target_os = "macos") {
+            StoreSpec::Keychain { name: "login".into() }
+        } else {
+            StoreSpec::Nss { dir: default_nss_dir(), explicit: false }
+        }
+    }
+
+    /// Opens the store this spec names.
+    pub fn open(&self) -> Result<Box<dyn Keystore>> {
+        match self {
+            #[cfg(unix)]
+            StoreSpec::Nss { dir, explicit } => Ok(Box::new(nss::NssStore::open(dir, !explicit)?)),
+            other => Err(Error::StoreUnavailable {
+                store: other.to_string(),
+                why: "this kind of store does not exist on this computer".into(),
+            }),
+        }
+    }
+}
+
+/// Chromium's and many Linux tools' shared NSS database.
+fn default_nss_dir() -> PathBuf {
+    std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".")).join(".pki/nssdb")
+}
+
+fn expand_home(path: &str) -> PathBuf {
+    match path.strip_prefix("~/") {
+        Some(rest) => std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default().join(rest),
+        None => PathBuf::from(path),
+    }
+}
+
+impl std::str::FromStr for StoreSpec {
+    type Err = Error;
+
+    fn from_str(spec: &str) -> Result<Self> {
+        let (kind, rest) = spec.split_once(':').unwrap_or((spec, ""));
+        match kind {
+            "nss" if rest.is_empty() => Ok(StoreSpec::Nss { dir: default_nss_dir(), explicit: false }),
+            "nss" => {
+                let dir = rest.strip_prefix("sql:").unwrap_or(rest);
+                Ok(StoreSpec::Nss { dir: expand_home(dir), explicit: true })
+            }
+            "windows" => {
+                let (location, name) = if rest.is_empty() { ("CurrentUser", "My") } else {
+                    rest.split_once('\\').unwrap_or(("CurrentUser", rest))
+                };
+                Ok(StoreSpec::Windows { location: location.into(), name: name.into() })
+            }
+            "keychain" => Ok(StoreSpec::Keychain { name: if rest.is_empty() { "login" } else { rest }.into() }),
+            _ => Err(Error::InvalidInput(format!(
+                "\"{spec}\" is not a store; use nss:FOLDER, windows:CurrentUser\\My or keychain:login"
+            ))),
+        }
+    }
+}
+
+impl std::fmt::Display for StoreSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreSpec::Nss { dir, .. } => write!(f, "nss:{}", dir.display()),
+            StoreSpec::Windows { location, name } => write!(f, "windows:{location}\\{name}"),
+            StoreSpec::Keychain { name } => write!(f, "keychain:{name}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

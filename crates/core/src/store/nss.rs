@@ -1,0 +1,434 @@
+//! The NSS shared database (`cert9.db` + `key4.db`), as Chromium and most
+//! Linux tools use it, read through NSS's own software token (`libsoftokn3`)
+//! loaded in-process over PKCS#11: one pass lists certificates, nicknames and
+//! keys without starting `certutil` per certificate.
+//!
+//! Import drives `pk12util` (Debian: libnss3-tools) with the password in a
+//! private file, never on its command line.
+
+use std::ffi::{c_void, CString};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::ptr::NonNull;
+use std::sync::Mutex;
+
+use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
+use cryptoki::error::{Error as P11Error, RvError};
+use cryptoki::object::{Attribute, AttributeType, ObjectClass, ObjectHandle};
+use cryptoki::session::{Session, UserType};
+use cryptoki::types::AuthPin;
+
+use crate::error::{Error, Result};
+use crate::model::{Certificate, Identity, KeyStatus};
+use crate::secret::Secret;
+use crate::store::{DeletionStep, ImportOutcome, Keystore};
+
+/// softokn keeps one configuration per process, so every use of it in this
+/// process takes turns: initialise for one database, work, finalise.
+static SOFTOKN: Mutex<()> = Mutex::new(());
+
+/// Where distributions put NSS's software token.
+const SOFTOKN_PATHS: &[&str] = &[
+    "libsoftokn3.so",
+    "/usr/lib/x86_64-linux-gnu/libsoftokn3.so",
+    "/usr/lib/aarch64-linux-gnu/libsoftokn3.so",
+    "/usr/lib64/libsoftokn3.so",
+    "/usr/lib/libsoftokn3.so",
+    "/usr/lib/x86_64-linux-gnu/nss/libsoftokn3.so",
+    "/usr/lib64/nss/libsoftokn3.so",
+];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Read,
+    Write,
+}
+
+/// An NSS database folder.
+pub struct NssStore {
+    dir: PathBuf,
+}
+
+impl NssStore {
+    /// Opens the database in `dir`. The default folder is created (with an
+    /// empty database password, as Chromium does) when it does not exist yet;
+    /// a folder the user named must exist, so that a typo does not silently
+    /// create an empty store.
+    pub fn open(dir: &Path, create_if_absent: bool) -> Result<Self> {
+        let store = NssStore { dir: dir.to_path_buf() };
+        if !dir.is_dir() {
+            if !create_if_absent {
+                return Err(store.unavailable(
+                    "the folder does not exist; give the folder of an existing NSS database (a Firefox profile, or ~/.pki/nssdb)",
+                ));
+            }
+            create_private_dir(dir).map_err(|e| store.unavailable(&format!("cannot create the folder: {e}")))?;
+        }
+        if !dir.join("cert9.db").exists() {
+            if dir.join("cert8.db").exists() {
+                return Err(store.unavailable(
+                    "it is an old-format (cert8.db) database; upgrade it with `certutil -L -d sql:FOLDER` once, then retry",
+                ));
+            }
+            // Creating the database is a write: softokn writes cert9.db and key4.db.
+            store.with_session(Access::Write, |_| Ok(()))?;
+        }
+        Ok(store)
+    }
+
+    fn unavailable(&self, why: &str) -> Error {
+        Error::StoreUnavailable { store: self.spec(), why: why.to_owned() }
+    }
+
+    fn refused(&self, what: &str, e: impl std::fmt::Display) -> Error {
+        Error::Store { store: self.spec(), why: format!("{what}: {e}") }
+    }
+
+    /// Runs `work` in a session on the database token, logged in when the
+    /// database needs it, and always finalises softokn afterwards.
+    fn with_session<T>(&self, access: Access, work: impl FnOnce(&Session) -> Result<T>) -> Result<T> {
+        let _turn = SOFTOKN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let pkcs11 = load_softokn().map_err(|why| self.unavailable(&why))?;
+        let params = CString::new(softokn_parameters(&self.dir, access))
+            .map_err(|_| self.unavailable("the folder name contains a NUL character"))?;
+        // SAFETY: softokn reads `pReserved` as a NUL-terminated parameter string
+        // during C_Initialize only; `params` outlives the call.
+        let args = unsafe {
+            CInitializeArgs::new_with_reserved(
+                CInitializeFlags::OS_LOCKING_OK,
+                NonNull::new(params.as_ptr() as *mut c_void).expect("CString pointer is not null"),
+            )
+        };
+        pkcs11.initialize(args).map_err(|e| self.unavailable(&explain_init_failure(&e, access)))?;
+        let result = self.open_database_session(&pkcs11, access).and_then(|session| work(&session));
+        let _ = pkcs11.finalize();
+        result
+    }
+
+    fn open_database_session(&self, pkcs11: &Pkcs11, access: Access) -> Result<Session> {
+        let slots = pkcs11.get_slots_with_token().map_err(|e| self.unavailable(&e.to_string()))?;
+        // softokn has two slots: crypto services, and the database ("NSS Certificate DB").
+        let slot = slots
+            .iter()
+            .copied()
+            .find(|s| pkcs11.get_token_info(*s).map(|t| t.label().contains("Certificate DB")).unwrap_or(false))
+            .ok_or_else(|| self.unavailable("NSS did not open the database token"))?;
+        let token = pkcs11.get_token_info(slot).map_err(|e| self.unavailable(&e.to_string()))?;
+        let session = match access {
+            Access::Read => pkcs11.open_ro_session(slot),
+            Access::Write => pkcs11.open_rw_session(slot),
+        }
+        .map_err(|e| self.unavailable(&e.to_string()))?;
+        let empty = AuthPin::new(String::new().into());
+        if !token.user_pin_initialized() && access == Access::Write {
+            // A database just created: give it an empty password, as
+            // `certutil -N --empty-password` does, so keys can be stored.
+            session.login(UserType::So, Some(&empty)).map_err(|e| self.refused("initialising", e))?;
+            session.init_pin(&empty).map_err(|e| self.refused("initialising", e))?;
+            session.logout().map_err(|e| self.refused("initialising", e))?;
+        }
+        if token.login_required() && token.user_pin_initialized() {
+            match session.login(UserType::User, Some(&empty)) {
+                Ok(()) | Err(P11Error::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => {}
+                Err(P11Error::Pkcs11(RvError::PinIncorrect, _)) => {
+                    return Err(self.unavailable(
+                        "it is protected by a password, which certdesk does not support yet; remove it with `certutil -W -d sql:FOLDER` (enter the old password, then an empty one)",
+                    ))
+                }
+                Err(e) => return Err(self.unavailable(&e.to_string())),
+            }
+        }
+        Ok(session)
+    }
+
+    fn list_in(&self, session: &Session) -> Result<Vec<Identity>> {
+        let keys = self.private_keys(session)?;
+        let handles = session
+            .find_objects(&[Attribute::Class(ObjectClass::CERTIFICATE), Attribute::Token(true)])
+            .map_err(|e| self.refused("listing certificates", e))?;
+        let spec = self.spec();
+        let mut identities: Vec<Identity> = Vec::with_capacity(handles.len());
+        for handle in handles {
+            let attrs = session
+                .get_attributes(handle, &[AttributeType::Value, AttributeType::Label, AttributeType::Id])
+                .map_err(|e| self.refused("reading a certificate", e))?;
+            let (mut der, mut label, mut id) = (None, None, None);
+            for attr in attrs {
+                match attr {
+                    Attribute::Value(v) => der = Some(v),
+                    Attribute::Label(l) if !l.is_empty() => label = Some(String::from_utf8_lossy(&l).into_owned()),
+                    Attribute::Id(i) => id = Some(i),
+                    _ => {}
+                }
+            }
+            // A certificate NSS holds but X.509 parsing rejects cannot be shown
+            // or acted on; it stays in the database untouched.
+            let Some(Ok(certificate)) = der.as_deref().map(Certificate::from_der) else { continue };
+            if identities.iter().any(|i| i.id == certificate.sha256) {
+                continue;
+            }
+            let key = id
+                .and_then(|id| keys.iter().find(|(key_id, _)| *key_id == id).map(|(_, status)| *status))
+                .unwrap_or(KeyStatus::None);
+            identities.push(Identity::new(certificate, key, label, &spec));
+        }
+        Ok(identities)
+    }
+
+    /// (CKA_ID, status) of every private key: NSS gives a certificate and
+    /// its key the same CKA_ID (a hash of the public key).
+    fn private_keys(&self, session: &Session) -> Result<Vec<(Vec<u8>, KeyStatus)>> {
+        let handles = session
+            .find_objects(&[Attribute::Class(ObjectClass::PRIVATE_KEY)])
+            .map_err(|e| self.refused("listing keys", e))?;
+        let mut keys = Vec::with_capacity(handles.len());
+        for handle in handles {
+            let attrs = session
+                .get_attributes(handle, &[AttributeType::Id, AttributeType::Extractable])
+                .map_err(|e| self.refused("reading a key", e))?;
+            let mut id = Vec::new();
+            let mut status = KeyStatus::Exportable;
+            for attr in attrs {
+                match attr {
+                    Attribute::Id(i) => id = i,
+                    Attribute::Extractable(false) => status = KeyStatus::NotExportable,
+                    _ => {}
+                }
+            }
+            keys.push((id, status));
+        }
+        Ok(keys)
+    }
+
+    fn certificate_handles(&self, session: &Session, der: &[u8]) -> Result<Vec<ObjectHandle>> {
+        session
+            .find_objects(&[Attribute::Class(ObjectClass::CERTIFICATE), Attribute::Value(der.to_vec())])
+            .map_err(|e| self.refused("finding the certificate", e))
+    }
+
+    fn delete_in(&self, session: &Session, step: &DeletionStep) -> Result<()> {
+        let der = &step.identity.certificate.der;
+        let handles = self.certificate_handles(session, der)?;
+        if handles.is_empty() {
+            return Err(Error::NotFound { prefix: step.identity.id.clone() });
+        }
+        let mut key_id = None;
+        for handle in handles {
+            let attrs = session
+                .get_attributes(handle, &[AttributeType::Id, AttributeType::Issuer, AttributeType::SerialNumber])
+                .map_err(|e| self.refused("reading the certificate", e))?;
+            let mut issuer_and_serial = Vec::new();
+            for attr in attrs {
+                match attr {
+                    Attribute::Id(i) => key_id = Some(i),
+                    a @ (Attribute::Issuer(_) | Attribute::SerialNumber(_)) => issuer_and_serial.push(a),
+                    _ => {}
+                }
+            }
+            session.destroy_object(handle).map_err(|e| self.refused("deleting the certificate", e))?;
+            // NSS keeps trust settings in separate objects named by issuer and
+            // serial; `certutil -D` removes them with the certificate, and so do we.
+            if issuer_and_serial.len() == 2 {
+                let leftovers = session.find_objects(&issuer_and_serial).unwrap_or_default();
+                for trust in leftovers {
+                    let _ = session.destroy_object(trust);
+                }
+            }
+        }
+        if step.remove_key {
+            if let Some(id) = key_id.filter(|id| !id.is_empty()) {
+                for class in [ObjectClass::PRIVATE_KEY, ObjectClass::PUBLIC_KEY] {
+                    let keys = session
+                        .find_objects(&[Attribute::Class(class), Attribute::Id(id.clone())])
+                        .map_err(|e| self.refused("finding the key", e))?;
+                    for key in keys {
+                        session.destroy_object(key).map_err(|e| self.refused("deleting the key", e))?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Marks the keys of newly imported certificates as never exportable
+    /// (PKCS#11 lets CKA_EXTRACTABLE go from true to false, never back).
+    fn forbid_export(&self, session: &Session, added: &[Identity]) -> Result<()> {
+        for identity in added {
+            for handle in self.certificate_handles(session, &identity.certificate.der)? {
+                let Some(Attribute::Id(id)) = session
+                    .get_attributes(handle, &[AttributeType::Id])
+                    .map_err(|e| self.refused("reading the certificate", e))?
+                    .pop()
+                else {
+                    continue;
+                };
+                let keys = session
+                    .find_objects(&[Attribute::Class(ObjectClass::PRIVATE_KEY), Attribute::Id(id)])
+                    .map_err(|e| self.refused("finding the key", e))?;
+                for key in keys {
+                    session
+                        .update_attributes(key, &[Attribute::Extractable(false)])
+                        .map_err(|e| self.refused("marking the key not exportable", e))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn run_pk12util(&self, pfx: &[u8], password: &Secret) -> Result<()> {
+        let scratch = tempfile::Builder::new()
+            .prefix("certdesk-")
+            .tempdir()
+            .map_err(|e| Error::io("creating a private temporary folder", e))?;
+        let pfx_path = scratch.path().join("import.p12");
+        let password_path = scratch.path().join("password");
+        write_private(&pfx_path, pfx)?;
+        write_private(&password_path, password.expose().as_bytes())?;
+        let output = Command::new("pk12util")
+            .arg("-i")
+            .arg(&pfx_path)
+            .arg("-d")
+            .arg(format!("sql:{}", self.dir.display()))
+            .arg("-w")
+            .arg(&password_path)
+            .env("LC_ALL", "C")
+            .stdin(Stdio::null())
+            .output();
+        // Overwrite the password before the folder goes.
+        let _ = std::fs::write(&password_path, vec![0u8; password.expose().len()]);
+        let output = output.map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::ToolMissing { tool: "pk12util", package: "libnss3-tools" },
+            _ => Error::io("starting pk12util", e),
+        })?;
+        if output.status.success() {
+            return Ok(());
+        }
+        let said = String::from_utf8_lossy(&output.stderr).into_owned() + &String::from_utf8_lossy(&output.stdout);
+        Err(pk12util_error(&said, &self.spec()))
+    }
+}
+
+impl Keystore for NssStore {
+    fn spec(&self) -> String {
+        format!("nss:{}", self.dir.display())
+    }
+
+    fn list(&self) -> Result<Vec<Identity>> {
+        self.with_session(Access::Read, |session| self.list_in(session))
+    }
+
+    fn import_pkcs12(&self, pfx: &[u8], password: &Secret, exportable: bool) -> Result<ImportOutcome> {
+        let before = self.list()?;
+        let imported = self.run_pk12util(pfx, password);
+        let after = self.list()?;
+        let added: Vec<Identity> =
+            after.into_iter().filter(|a| !before.iter().any(|b| b.id == a.id)).collect();
+        let finish = imported.and_then(|()| {
+            if exportable {
+                Ok(())
+            } else {
+                self.with_session(Access::Write, |session| self.forbid_export(session, &added))
+            }
+        });
+        if let Err(e) = finish {
+            // All or nothing: take back whatever got in before the failure.
+            let steps = crate::store::plan_deletion(&before.iter().chain(&added).cloned().collect::<Vec<_>>(), &added.iter().collect::<Vec<_>>());
+            let _ = self.with_session(Access::Write, |session| {
+                steps.iter().try_for_each(|step| self.delete_in(session, step))
+            });
+            return Err(e);
+        }
+        Ok(ImportOutcome { added: added.into_iter().map(|i| i.id).collect(), already_present: Vec::new() })
+    }
+
+    fn export_pkcs12(&self, _identity: &Identity, _password: &Secret) -> Result<Vec<u8>> {
+        Err(Error::Unsupported {
+            what: "exporting from an NSS database".into(),
+            hint: " in this version; use `pk12util -o FILE -n NICKNAME -d sql:FOLDER` meanwhile".into(),
+        })
+    }
+
+    fn delete(&self, step: &DeletionStep) -> Result<()> {
+        self.with_session(Access::Write, |session| self.delete_in(session, step))
+    }
+}
+
+fn load_softokn() -> std::result::Result<Pkcs11, String> {
+    SOFTOKN_PATHS
+        .iter()
+        .find_map(|path| Pkcs11::new(path).ok())
+        .ok_or_else(|| "NSS's libsoftokn3.so was not found; install NSS (Debian/Ubuntu: libnss3)".to_owned())
+}
+
+/// softokn's parameter string (NSS `sftk_parseParameters`): values are
+/// single-quoted, with `\` escaping a quote or backslash inside them.
+fn softokn_parameters(dir: &Path, access: Access) -> String {
+    let dir = dir.display().to_string().replace('\\', "\\\\").replace('\'', "\\'");
+    let flags = match access {
+        Access::Read => "readOnly",
+        Access::Write => "",
+    };
+    format!("configdir='sql:{dir}' certPrefix='' keyPrefix='' secmod='secmod.db' flags={flags}")
+}
+
+fn explain_init_failure(e: &P11Error, access: Access) -> String {
+    match (e, access) {
+        (P11Error::Pkcs11(RvError::CryptokiAlreadyInitialized, _), _) => {
+            "NSS is already in use in this process".to_owned()
+        }
+        (_, Access::Write) => format!(
+            "NSS could not open it for writing ({e}); check that the folder and its cert9.db and key4.db are writable by you"
+        ),
+        _ => format!("NSS could not open it ({e}); check that the folder holds cert9.db and key4.db and that you can read them"),
+    }
+}
+
+/// Maps what pk12util prints (with LC_ALL=C) to certdesk's error kinds.
+fn pk12util_error(said: &str, store: &str) -> Error {
+    if said.contains("SEC_ERROR_BAD_PASSWORD") {
+        Error::WrongPassword
+    } else if said.contains("SEC_ERROR_BAD_DER") || said.contains("SEC_ERROR_PKCS12_CORRUPT") {
+        Error::Corrupt { why: "NSS could not decode it".into() }
+    } else if said.contains("SEC_ERROR_PKCS12_UNSUPPORTED") || said.contains("SEC_ERROR_BAD_EXPORT_ALGORITHM") {
+        Error::Unsupported { what: "an algorithm in this file".into(), hint: "; re-export it as \"compatible\"".into() }
+    } else {
+        let first = said.lines().find(|l| !l.trim().is_empty()).unwrap_or("pk12util failed").trim();
+        Error::Store { store: store.to_owned(), why: first.to_owned() }
+    }
+}
+
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt as _;
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
+    file.write_all(bytes).map_err(|e| Error::io(format!("writing {}", path.display()), e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_quote_the_folder() {
+        let p = softokn_parameters(Path::new("/home/o'brien/db"), Access::Read);
+        assert_eq!(p, "configdir='sql:/home/o\\'brien/db' certPrefix='' keyPrefix='' secmod='secmod.db' flags=readOnly");
+    }
+
+    #[test]
+    fn pk12util_messages_map_to_kinds() {
+        let bad = "pk12util: PKCS12 decode not verified: SEC_ERROR_BAD_PASSWORD: The security password entered is incorrect.";
+        assert_eq!(pk12util_error(bad, "s").kind(), "wrong_password");
+        assert_eq!(pk12util_error("pk12util: SEC_ERROR_BAD_DER", "s").kind(), "corrupt");
+        assert_eq!(pk12util_error("something odd", "s").kind(), "store");
+    }
+}

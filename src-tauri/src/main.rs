@@ -1,0 +1,1 @@
+fn main(){certdesk_app_lib::run()}
