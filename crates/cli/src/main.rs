@@ -72,7 +72,8 @@ fn run(cli: &Cli) -> Result<(), Error> {
             }
         }
         Command::Import { file, not_exportable, password } => {
-            let pfx = std::fs::read(file).map_err(|e| Error::Io { what: format!("reading {}", file.display()), source: e })?;
+            let pfx = std::fs::read(file)
+                .map_err(|e| Error::Io { what: format!("reading {}", file.display()), source: e })?;
             let password = read_password(password, "CERTDESK_PASSWORD")?;
             let outcome = store.import_pkcs12(&pfx, &password, !not_exportable)?;
             output::imported(&outcome, cli.json);
@@ -81,7 +82,10 @@ fn run(cli: &Cli) -> Result<(), Error> {
     Ok(())
 }
 
-fn listed<'a>(overview: &'a Overview, filter: &ListArgs) -> Vec<(&'a certdesk_core::Identity, &'a certdesk_core::Assessment)> {
+fn listed<'a>(
+    overview: &'a Overview,
+    filter: &ListArgs,
+) -> Vec<(&'a certdesk_core::Identity, &'a certdesk_core::Assessment)> {
     let issuer_text = filter.issuer.as_deref().map(str::to_lowercase);
     let mut entries: Vec<_> = overview
         .entries()

@@ -10,7 +10,7 @@ use unicode_width::UnicodeWidthStr as _;
 
 use certdesk_core::health::{CleanupCandidate, CleanupReason};
 use certdesk_core::store::ImportOutcome;
-use certdesk_core::{Assessment, DeletionStep, Error, Identity, Status};
+use certdesk_core::{Assessment, DeletionStep, Error, Identity, ListEntry, Status};
 
 fn date(t: OffsetDateTime) -> String {
     t.date().to_string()
@@ -43,31 +43,7 @@ fn relative(t: OffsetDateTime, now: OffsetDateTime) -> String {
 
 /// One identity as the JSON object `list` prints (and `show` extends).
 pub fn identity_json(identity: &Identity, health: &Assessment) -> Value {
-    let cert = &identity.certificate;
-    json!({
-        "id": identity.id,
-        "subject": cert.subject.rfc4514,
-        "issuer": cert.issuer.rfc4514,
-        "name": cert.display_name(),
-        "issuer_name": cert.issuer.common_name().unwrap_or(&cert.issuer.rfc4514),
-        "email": cert.subject.email(),
-        "serial": cert.serial,
-        "sha1": cert.sha1,
-        "sha256": cert.sha256,
-        "not_before": rfc3339(cert.not_before),
-        "not_after": rfc3339(cert.not_after),
-        "status": health.status.as_str(),
-        "superseded": health.superseded(),
-        "superseded_by": health.superseded_by,
-        "duplicate_group": health.duplicate_group,
-        "has_private_key": identity.key.has_private_key(),
-        "key_exportable": identity.key.exportable(),
-        "key": identity.key,
-        "friendly_name": identity.friendly_name,
-        "client_auth": cert.client_auth,
-        "is_ca": cert.is_ca,
-        "store": identity.store,
-    })
+    serde_json::to_value(ListEntry::new(identity, health)).unwrap_or_default()
 }
 
 fn status_cell(status: Status) -> String {
@@ -156,11 +132,7 @@ pub fn list(entries: &[(&Identity, &Assessment)], all: &[Identity], now: OffsetD
             pad(cert.issuer.common_name().unwrap_or(&cert.issuer.rfc4514), 28),
             note
         );
-        let _ = if health.superseded() {
-            writeln!(out, "{}", line.dimmed())
-        } else {
-            writeln!(out, "{line}")
-        };
+        let _ = if health.superseded() { writeln!(out, "{}", line.dimmed()) } else { writeln!(out, "{line}") };
     }
 }
 

@@ -47,7 +47,8 @@ const LEAVES: &[Row] = &[
 ];
 
 /// Hand-computed: (file, status, superseded by, in a duplicate group, has key, client auth).
-const EXPECTED: &[(&str, &str, Option<&str>, bool, bool, bool)] = &[
+type Expected = (&'static str, &'static str, Option<&'static str>, bool, bool, bool);
+const EXPECTED: &[Expected] = &[
     ("alice-expired", "expired", None, false, true, true),
     ("bob-expiring", "expiring", None, false, true, true),
     ("carol-valid", "valid", None, false, true, true),
@@ -123,8 +124,8 @@ fn template() -> &'static Fixture {
                     .arg(&pem));
                 continue;
             }
-            if key_of.is_some() {
-                std::fs::copy(root.join(format!("{}.key", key_of.unwrap())), root.join(format!("{file}.key"))).unwrap();
+            if let Some(shared) = key_of {
+                std::fs::copy(root.join(format!("{shared}.key")), root.join(format!("{file}.key"))).unwrap();
             }
             let friendly = if file == "yamada" { "山田の証明書" } else { file };
             let chain = matches!(file, "carol-valid" | "taro-other").then(|| &cas[ca]);
@@ -197,11 +198,15 @@ fn japanese_names_come_out_exactly_from_utf8_and_bmp_strings() {
 fn list_filters_by_status_issuer_and_client_auth() {
     let (_tmp, db, fixture) = fresh_db();
     let names = |args: &[&str]| {
-        let mut n: Vec<String> = list_json(&db, args).iter().map(|e| name_of(fixture, e["id"].as_str().unwrap())).collect();
+        let mut n: Vec<String> =
+            list_json(&db, args).iter().map(|e| name_of(fixture, e["id"].as_str().unwrap())).collect();
         n.sort();
         n
     };
-    assert_eq!(names(&["--status", "superseded"]), ["frank-1", "grace-1", "hanako-1", "hanako-2", "ichiro-1", "keiko-1"]);
+    assert_eq!(
+        names(&["--status", "superseded"]),
+        ["frank-1", "grace-1", "hanako-1", "hanako-2", "ichiro-1", "keiko-1"]
+    );
     assert_eq!(names(&["--status", "not_yet_valid"]), ["dave-future", "frank-2"]);
     // The CA is self-issued, so it is "issued by" itself too.
     assert_eq!(names(&["--issuer", "other ca"]), ["ca-other", "suzuki-bmp", "taro-other"]);
@@ -222,7 +227,8 @@ fn cleanup_offers_expired_and_superseded_with_reasons_and_keeps_what_works() {
         .unwrap()
         .iter()
         .map(|c| {
-            let reasons = c["reasons"].as_array().unwrap().iter().map(|r| r["reason"].as_str().unwrap().to_owned()).collect();
+            let reasons =
+                c["reasons"].as_array().unwrap().iter().map(|r| r["reason"].as_str().unwrap().to_owned()).collect();
             (name_of(fixture, c["id"].as_str().unwrap()), reasons)
         })
         .collect();
@@ -241,13 +247,11 @@ fn cleanup_apply_deletes_the_candidates_and_their_keys_but_not_a_shared_key() {
     let out = run(certdesk(&db).args(["cleanup", "--apply", "--yes"]));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("its private key stays"), "{text}");
-    let mut left: Vec<String> = list_json(&db, &[]).iter().map(|e| name_of(fixture, e["id"].as_str().unwrap())).collect();
+    let mut left: Vec<String> =
+        list_json(&db, &[]).iter().map(|e| name_of(fixture, e["id"].as_str().unwrap())).collect();
     left.sort();
-    let mut expected: Vec<String> = EXPECTED
-        .iter()
-        .map(|e| e.0.to_owned())
-        .filter(|f| !CLEANUP.iter().any(|(c, _)| c == f))
-        .collect();
+    let mut expected: Vec<String> =
+        EXPECTED.iter().map(|e| e.0.to_owned()).filter(|f| !CLEANUP.iter().any(|(c, _)| c == f)).collect();
     expected.sort();
     assert_eq!(left, expected);
     // Six keys went; keiko-1's key stays because keiko-2 uses it.
@@ -332,7 +336,11 @@ fn import_with_a_wrong_password_says_so_and_changes_nothing() {
 
     let right = tmp.path().join("right");
     std::fs::write(&right, format!("{PASSWORD}\n")).unwrap();
-    let out = json_of(&run(certdesk(&db).args(["--json", "import", "--not-exportable"]).arg(&p12).arg("--password-file").arg(&right)));
+    let out = json_of(&run(certdesk(&db)
+        .args(["--json", "import", "--not-exportable"])
+        .arg(&p12)
+        .arg("--password-file")
+        .arg(&right)));
     let added = out["added"][0].as_str().unwrap().to_owned();
     let listed = list_json(&db, &[]);
     let entry = listed.iter().find(|e| e["id"] == added).unwrap();

@@ -51,10 +51,7 @@ impl DistinguishedName {
             .iter()
             .rev()
             .map(|rdn| {
-                rdn.iter()
-                    .map(|a| format!("{}={}", a.name, escape_rfc4514(&a.value)))
-                    .collect::<Vec<_>>()
-                    .join("+")
+                rdn.iter().map(|a| format!("{}={}", a.name, escape_rfc4514(&a.value))).collect::<Vec<_>>().join("+")
             })
             .collect::<Vec<_>>()
             .join(",");
@@ -75,12 +72,7 @@ impl DistinguishedName {
 
     /// The first value of the attribute named `name` (`CN`, `O`, …), most specific RDN first.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.rdns
-            .iter()
-            .rev()
-            .flatten()
-            .find(|a| a.name.eq_ignore_ascii_case(name))
-            .map(|a| a.value.as_str())
+        self.rdns.iter().rev().flatten().find(|a| a.name.eq_ignore_ascii_case(name)).map(|a| a.value.as_str())
     }
 
     pub fn common_name(&self) -> Option<&str> {
@@ -132,7 +124,7 @@ fn attribute_name(oid: &str) -> String {
 /// Decodes every directory string type exactly; Japanese names commonly
 /// arrive as UTF8String or BMPString (older Japanese CAs).
 fn decode_string(value: &Any<'_>) -> String {
-    let data = value.data.as_ref();
+    let data = value.data;
     match value.tag() {
         Tag::Utf8String
         | Tag::PrintableString
@@ -144,8 +136,7 @@ fn decode_string(value: &Any<'_>) -> String {
         // TeletexString is in practice Latin-1 (RFC 5280 section 4.1.2.4 discourages it).
         Tag::T61String | Tag::VideotexString => data.iter().map(|&b| b as char).collect(),
         Tag::BmpString => {
-            let units: Vec<u16> =
-                data.chunks(2).map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])).collect();
+            let units: Vec<u16> = data.chunks(2).map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])).collect();
             String::from_utf16_lossy(&units)
         }
         Tag::UniversalString => data
@@ -156,7 +147,7 @@ fn decode_string(value: &Any<'_>) -> String {
                 char::from_u32(u32::from_be_bytes(b)).unwrap_or('\u{FFFD}')
             })
             .collect(),
-        _ => format!("#{}", hex::encode(value.data.as_ref())),
+        _ => format!("#{}", hex::encode(value.data)),
     }
 }
 

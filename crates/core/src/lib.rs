@@ -8,12 +8,15 @@ pub mod dn;
 pub mod error;
 pub mod health;
 pub mod model;
+pub mod pkcs12;
+pub mod report;
 pub mod secret;
 pub mod store;
 
 pub use error::{Error, Result};
 pub use health::{Assessment, CleanupCandidate, Status};
 pub use model::{Certificate, Identity, KeyStatus};
+pub use report::ListEntry;
 pub use secret::Secret;
 pub use store::{DeletionStep, Keystore, StoreSpec};
 
@@ -32,6 +35,11 @@ impl Overview {
 
     pub fn entries(&self) -> impl Iterator<Item = (&Identity, &Assessment)> {
         self.identities.iter().zip(&self.assessments)
+    }
+
+    /// Every entry as the flat view the CLI and the app show.
+    pub fn list_entries(&self) -> Vec<ListEntry> {
+        self.entries().map(|(i, a)| ListEntry::new(i, a)).collect()
     }
 
     pub fn cleanup_candidates(&self) -> Vec<CleanupCandidate> {

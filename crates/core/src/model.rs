@@ -67,8 +67,7 @@ impl Certificate {
     /// Decodes a DER certificate; trailing bytes are refused so that a
     /// truncated or concatenated blob is not silently half-read.
     pub fn from_der(der: &[u8]) -> Result<Self> {
-        let (rest, x509) = X509Certificate::from_der(der)
-            .map_err(|e| Error::BadCertificate { why: e.to_string() })?;
+        let (rest, x509) = X509Certificate::from_der(der).map_err(|e| Error::BadCertificate { why: e.to_string() })?;
         if !rest.is_empty() {
             return Err(Error::BadCertificate { why: format!("{} unexpected bytes after it", rest.len()) });
         }
@@ -202,8 +201,8 @@ fn general_name_to_string(name: &GeneralName<'_>) -> String {
 fn other_name_utf8(name: &GeneralName<'_>) -> Option<String> {
     let GeneralName::OtherName(_, value) = name else { return None };
     let (_, outer) = x509_parser::der_parser::asn1_rs::Any::from_der(value).ok()?;
-    let (_, inner) = x509_parser::der_parser::asn1_rs::Any::from_der(outer.data.as_ref()).ok()?;
-    std::str::from_utf8(inner.data.as_ref()).ok().map(str::to_owned)
+    let (_, inner) = x509_parser::der_parser::asn1_rs::Any::from_der(outer.data).ok()?;
+    std::str::from_utf8(inner.data).ok().map(str::to_owned)
 }
 
 /// What a store knows about the private key that belongs to a certificate.
@@ -284,7 +283,13 @@ pub(crate) mod testing {
     }
 
     /// An identity with its own key pair; only the fields the rules read are real.
-    pub fn cert(id: &str, subject: &str, issuer: &str, not_before: OffsetDateTime, not_after: OffsetDateTime) -> Identity {
+    pub fn cert(
+        id: &str,
+        subject: &str,
+        issuer: &str,
+        not_before: OffsetDateTime,
+        not_after: OffsetDateTime,
+    ) -> Identity {
         let certificate = Certificate {
             der: Vec::new(),
             subject: name(subject),

@@ -81,8 +81,7 @@ pub fn plan_deletion(all: &[Identity], targets: &[&Identity]) -> Vec<DeletionSte
         .enumerate()
         .map(|(position, target)| {
             let cert = &target.certificate;
-            let kept_user =
-                all.iter().find(|other| !is_target(other) && other.certificate.shares_key_with(cert));
+            let kept_user = all.iter().find(|other| !is_target(other) && other.certificate.shares_key_with(cert));
             let later_target_takes_key =
                 targets[position + 1..].iter().any(|later| later.certificate.shares_key_with(cert));
             DeletionStep {
@@ -156,7 +155,9 @@ impl std::str::FromStr for StoreSpec {
                 Ok(StoreSpec::Nss { dir: expand_home(dir), explicit: true })
             }
             "windows" => {
-                let (location, name) = if rest.is_empty() { ("CurrentUser", "My") } else {
+                let (location, name) = if rest.is_empty() {
+                    ("CurrentUser", "My")
+                } else {
                     rest.split_once('\\').unwrap_or(("CurrentUser", rest))
                 };
                 Ok(StoreSpec::Windows { location: location.into(), name: name.into() })

@@ -29,15 +29,7 @@ fn openssl(dir: &Path) -> Command {
 }
 
 fn asn1_date(t: OffsetDateTime) -> String {
-    format!(
-        "{:04}{:02}{:02}{:02}{:02}{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    format!("{:04}{:02}{:02}{:02}{:02}{:02}Z", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute(), t.second())
 }
 
 const CA_CONFIG: &str = "\
@@ -84,12 +76,30 @@ impl Ca {
         std::fs::write(dir.join("index.txt"), "").unwrap();
         std::fs::write(dir.join("serial"), "1000\n").unwrap();
         std::fs::write(dir.join("ca.cnf"), CA_CONFIG).unwrap();
-        run(openssl(&dir).env("STRING_MASK", "utf8only").args([
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key",
-            "-out", "ca.pem", "-days", "3650", "-utf8", "-config", "ca.cnf", "-addext",
-            "basicConstraints=critical,CA:TRUE", "-subj",
-        ])
-        .arg(format!("/CN={name}/O=Example Trust")));
+        run(openssl(&dir)
+            .env("STRING_MASK", "utf8only")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-days",
+                "3650",
+                "-utf8",
+                "-config",
+                "ca.cnf",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-subj",
+            ])
+            .arg(format!("/CN={name}/O=Example Trust")));
         Ca { dir, name: name.to_owned() }
     }
 
@@ -122,7 +132,9 @@ impl<'a> Leaf<'a> {
 pub fn issue(ca: &Ca, out: &Path, leaf: &Leaf<'_>, now: OffsetDateTime) -> PathBuf {
     let key = out.join(format!("{}.key", leaf.key_of.unwrap_or(leaf.file)));
     if leaf.key_of.is_none() {
-        run(openssl(out).args(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out"]).arg(&key));
+        run(openssl(out)
+            .args(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out"])
+            .arg(&key));
     }
     let csr = out.join(format!("{}.csr", leaf.file));
     let cert = out.join(format!("{}.pem", leaf.file));
@@ -218,6 +230,10 @@ pub fn certdesk(store: &Path) -> Command {
 
 pub fn json_of(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("not JSON ({e}): {}\nstderr: {}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
     })
 }

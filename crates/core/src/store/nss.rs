@@ -322,8 +322,7 @@ impl Keystore for NssStore {
         let before = self.list()?;
         let imported = self.run_pk12util(pfx, password);
         let after = self.list()?;
-        let added: Vec<Identity> =
-            after.into_iter().filter(|a| !before.iter().any(|b| b.id == a.id)).collect();
+        let added: Vec<Identity> = after.into_iter().filter(|a| !before.iter().any(|b| b.id == a.id)).collect();
         let finish = imported.and_then(|()| {
             if exportable {
                 Ok(())
@@ -333,10 +332,12 @@ impl Keystore for NssStore {
         });
         if let Err(e) = finish {
             // All or nothing: take back whatever got in before the failure.
-            let steps = crate::store::plan_deletion(&before.iter().chain(&added).cloned().collect::<Vec<_>>(), &added.iter().collect::<Vec<_>>());
-            let _ = self.with_session(Access::Write, |session| {
-                steps.iter().try_for_each(|step| self.delete_in(session, step))
-            });
+            let steps = crate::store::plan_deletion(
+                &before.iter().chain(&added).cloned().collect::<Vec<_>>(),
+                &added.iter().collect::<Vec<_>>(),
+            );
+            let _ = self
+                .with_session(Access::Write, |session| steps.iter().try_for_each(|step| self.delete_in(session, step)));
             return Err(e);
         }
         Ok(ImportOutcome { added: added.into_iter().map(|i| i.id).collect(), already_present: Vec::new() })
@@ -421,12 +422,16 @@ mod tests {
     #[test]
     fn parameters_quote_the_folder() {
         let p = softokn_parameters(Path::new("/home/o'brien/db"), Access::Read);
-        assert_eq!(p, "configdir='sql:/home/o\\'brien/db' certPrefix='' keyPrefix='' secmod='secmod.db' flags=readOnly");
+        assert_eq!(
+            p,
+            "configdir='sql:/home/o\\'brien/db' certPrefix='' keyPrefix='' secmod='secmod.db' flags=readOnly"
+        );
     }
 
     #[test]
     fn pk12util_messages_map_to_kinds() {
-        let bad = "pk12util: PKCS12 decode not verified: SEC_ERROR_BAD_PASSWORD: The security password entered is incorrect.";
+        let bad =
+            "pk12util: PKCS12 decode not verified: SEC_ERROR_BAD_PASSWORD: The security password entered is incorrect.";
         assert_eq!(pk12util_error(bad, "s").kind(), "wrong_password");
         assert_eq!(pk12util_error("pk12util: SEC_ERROR_BAD_DER", "s").kind(), "corrupt");
         assert_eq!(pk12util_error("something odd", "s").kind(), "store");

@@ -19,10 +19,7 @@ fn identities() -> Vec<Identity> {
 fn plan(targets: &[&str]) -> Vec<(String, bool, Option<String>)> {
     let all = identities();
     let chosen: Vec<&Identity> = targets.iter().map(|t| all.iter().find(|i| i.id == *t).unwrap()).collect();
-    plan_deletion(&all, &chosen)
-        .into_iter()
-        .map(|s| (s.identity.id, s.remove_key, s.key_kept_for))
-        .collect()
+    plan_deletion(&all, &chosen).into_iter().map(|s| (s.identity.id, s.remove_key, s.key_kept_for)).collect()
 }
 
 #[test]
@@ -52,10 +49,7 @@ fn store_specs_parse_and_print() {
     assert_eq!("nss:sql:/tmp/db".parse::<StoreSpec>().unwrap(), nss);
     assert_eq!(nss.to_string(), "nss:/tmp/db");
     assert!(matches!("nss".parse::<StoreSpec>().unwrap(), StoreSpec::Nss { explicit: false, .. }));
-    assert_eq!(
-        "windows:CurrentUser\\My".parse::<StoreSpec>().unwrap().to_string(),
-        "windows:CurrentUser\\My"
-    );
+    assert_eq!("windows:CurrentUser\\My".parse::<StoreSpec>().unwrap().to_string(), "windows:CurrentUser\\My");
     assert_eq!("keychain:login".parse::<StoreSpec>().unwrap().to_string(), "keychain:login");
     assert_eq!("pem:/x".parse::<StoreSpec>().unwrap_err().kind(), "invalid_input");
 }

@@ -1,0 +1,94 @@
+//! certdesk's PKCS#12 (PFX) codec: reads what every producer writes (BER,
+//! PBES2, legacy PBE, PBMAC1, odd password encodings) and writes two
+//! profiles. The reader tells a wrong password from a damaged file from an
+//! unsupported algorithm, because "wrong password" for a damaged file is the
+//! worst thing today's tools say.
+
+mod algorithm;
+pub mod ber;
+mod keys;
+mod password;
+mod pbe;
+mod read;
+pub mod verdict;
+mod write;
+
+use zeroize::Zeroizing;
+
+pub use algorithm::{MacScheme, Scheme};
+pub use keys::KeyDescription;
+pub use pbe::{Cipher, Hash};
+pub use read::read;
+pub use write::{write, Profile};
+
+/// Files larger than this are refused before parsing: a PFX of one identity
+/// and its chain is a few kilobytes.
+pub const MAX_FILE_SIZE: usize = 16 * 1024 * 1024;
+
+/// A certificate bag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertBag {
+    pub der: Vec<u8>,
+    pub friendly_name: Option<String>,
+    pub local_key_id: Option<Vec<u8>>,
+}
+
+/// A private key bag; `pkcs8` is the decrypted PrivateKeyInfo.
+#[derive(Clone)]
+pub struct KeyBag {
+    pub pkcs8: Zeroizing<Vec<u8>>,
+    pub friendly_name: Option<String>,
+    pub local_key_id: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for KeyBag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyBag")
+            .field("pkcs8", &"<hidden>")
+            .field("friendly_name", &self.friendly_name)
+            .field("local_key_id", &self.local_key_id)
+            .finish()
+    }
+}
+
+/// How a file was protected, as found while reading it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Protection {
+    /// The scheme of the encrypted certificate bags; `None` when they are in the clear.
+    pub certificates: Option<Scheme>,
+    /// The scheme of the shrouded key bag; `None` when the key is in the clear (or absent).
+    pub key: Option<Scheme>,
+    pub mac: Option<MacScheme>,
+    /// The password form that opened the file, e.g. "BMPString (RFC 7292)".
+    pub password_form: String,
+    /// Bags certdesk read past (CRLs, secrets, unknown types).
+    pub other_bags: usize,
+}
+
+/// The decoded contents of a PKCS#12 file.
+#[derive(Debug, Clone, Default)]
+pub struct Pkcs12 {
+    /// Certificates, leaf first, then its chain upward, then any others.
+    pub certificates: Vec<CertBag>,
+    pub keys: Vec<KeyBag>,
+    pub protection: Protection,
+}
+
+impl Pkcs12 {
+    /// The certificate that belongs to the first key, if any.
+    pub fn leaf(&self) -> Option<&CertBag> {
+        let key = self.keys.first()?;
+        read::certificate_for_key(&self.certificates, key)
+    }
+
+    /// The friendly name of the identity: the key's, else the leaf's.
+    pub fn friendly_name(&self) -> Option<&str> {
+        self.keys
+            .first()
+            .and_then(|k| k.friendly_name.as_deref())
+            .or_else(|| self.leaf().and_then(|c| c.friendly_name.as_deref()))
+    }
+}
+
+#[cfg(test)]
+mod tests;

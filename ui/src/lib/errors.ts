@@ -1,0 +1,17 @@
+import type { IpcError } from './api';
+import type { MessageKey } from './i18n';
+
+const known = new Set<string>([
+  'not_found', 'ambiguous_id', 'invalid_input', 'bad_certificate', 'wrong_password', 'corrupt', 'unsupported',
+  'not_exportable', 'store_unavailable', 'store', 'tool_missing', 'already_exists', 'io', 'cancelled', 'internal',
+]);
+
+/** Maps an error's kind to its message key; never matches on message text. */
+export function errorKey(error: unknown): MessageKey {
+  const kind = (error as IpcError | undefined)?.kind;
+  return (kind && known.has(kind) ? `error.${kind}` : 'error.internal') as MessageKey;
+}
+
+export function errorDetail(error: unknown): string {
+  return (error as IpcError | undefined)?.message ?? String(error);
+}
