@@ -55,6 +55,50 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// Show what a .pfx/.p12, PEM or DER file holds, how it is protected, and where it will import
+    Inspect {
+        file: PathBuf,
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
+    /// Re-encode a .pfx/.p12 file in another profile, e.g. for an older Windows or Mac ("PFX doctor")
+    Convert {
+        file: PathBuf,
+        /// Where to write the new file
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[arg(long, value_enum, default_value_t = ProfileArg::Compatible)]
+        profile: ProfileArg,
+        /// Replace OUT if it exists
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        password: PasswordArgs,
+        /// Read the new file's password from the first line of this file
+        #[arg(long, value_name = "FILE")]
+        new_password_file: Option<PathBuf>,
+    },
+    /// Export a certificate with its private key (and chain) as a password-protected .pfx/.p12
+    Export {
+        /// The certificate's id (at least 8 characters of it)
+        id: String,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[arg(long, value_enum, default_value_t = ProfileArg::Compatible)]
+        profile: ProfileArg,
+        /// Leave out the issuing certificates
+        #[arg(long)]
+        no_chain: bool,
+        /// Replace OUT if it exists
+        #[arg(long)]
+        force: bool,
+        /// The new file's password: from the first line of this file
+        #[arg(long, value_name = "FILE", conflicts_with = "password_stdin")]
+        password_file: Option<PathBuf>,
+        /// The new file's password: from the first line of standard input
+        #[arg(long)]
+        password_stdin: bool,
+    },
     /// Import a PKCS#12 (.pfx/.p12) file into the store
     Import {
         file: PathBuf,
@@ -89,6 +133,24 @@ pub struct PasswordArgs {
     /// Read the password from the first line of standard input
     #[arg(long)]
     pub password_stdin: bool,
+}
+
+/// The two profiles certdesk writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProfileArg {
+    /// TripleDES and SHA-1: Windows 7 and later, every Mac, Java 8, OpenSSL 3
+    Compatible,
+    /// AES-256 and SHA-256: Windows 10 1709+, macOS 15+, OpenSSL 3, Java 17
+    Modern,
+}
+
+impl From<ProfileArg> for certdesk_core::pkcs12::Profile {
+    fn from(p: ProfileArg) -> Self {
+        match p {
+            ProfileArg::Compatible => certdesk_core::pkcs12::Profile::Compatible,
+            ProfileArg::Modern => certdesk_core::pkcs12::Profile::Modern,
+        }
+    }
 }
 
 /// A status filter, with "superseded" as the extra pseudo-status.

@@ -4,14 +4,14 @@
 
 mod args;
 mod output;
+mod password;
 
-use std::io::BufRead as _;
 use std::process::ExitCode;
 
 use clap::Parser as _;
 
-use args::{Cli, Command, ListArgs, PasswordArgs, StatusFilter};
-use certdesk_core::{Error, Overview, Secret};
+use args::{Cli, Command, ListArgs, StatusFilter};
+use certdesk_core::{inspect, transfer, Error, Overview, Secret};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -31,7 +31,62 @@ fn main() -> ExitCode {
     }
 }
 
+fn read_file(path: &std::path::Path) -> Result<Vec<u8>, Error> {
+    let meta =
+        std::fs::metadata(path).map_err(|e| Error::Io { what: format!("reading {}", path.display()), source: e })?;
+    if meta.len() > certdesk_core::pkcs12::MAX_FILE_SIZE as u64 {
+        return Err(Error::Unsupported {
+            what: format!("a file of {} MiB", meta.len() / (1024 * 1024)),
+            hint: " (certificate files are a few kilobytes; certdesk reads up to 16 MiB)".into(),
+        });
+    }
+    std::fs::read(path).map_err(|e| Error::Io { what: format!("reading {}", path.display()), source: e })
+}
+
 fn run(cli: &Cli) -> Result<(), Error> {
+    // Commands on files alone need no store.
+    match &cli.command {
+        Command::Inspect { file, password } => {
+            let bytes = read_file(file)?;
+            let name = file.display().to_string();
+            let explicit = password.password_file.is_some()
+                || password.password_stdin
+                || std::env::var_os("CERTDESK_PASSWORD").is_some();
+            let report = if explicit || !inspect::needs_password(&bytes) {
+                let secret = if inspect::needs_password(&bytes) {
+                    password::existing(password.password_file.as_deref(), password.password_stdin, "CERTDESK_PASSWORD")?
+                } else {
+                    Secret::default()
+                };
+                inspect::inspect(&name, &bytes, &secret)?
+            } else {
+                // Many files have no password: try that before asking.
+                match inspect::inspect(&name, &bytes, &Secret::default()) {
+                    Err(Error::WrongPassword) => {
+                        let secret = password::existing(None, false, "CERTDESK_PASSWORD")?;
+                        inspect::inspect(&name, &bytes, &secret)?
+                    }
+                    other => other?,
+                }
+            };
+            output::inspection(&report, cli.json);
+            return Ok(());
+        }
+        Command::Convert { file, out, profile, force, password, new_password_file } => {
+            let bytes = read_file(file)?;
+            let old =
+                password::existing(password.password_file.as_deref(), password.password_stdin, "CERTDESK_PASSWORD")?;
+            let contents = certdesk_core::pkcs12::read(&bytes, &old)?;
+            drop(old);
+            let new =
+                password::new(new_password_file.as_deref(), false, "CERTDESK_NEW_PASSWORD", "--new-password-file")?;
+            let converted = transfer::convert(&contents, &new, (*profile).into())?;
+            transfer::save_private_file(out, &converted, *force)?;
+            output::written(out, (*profile).into(), cli.json);
+            return Ok(());
+        }
+        _ => {}
+    }
     let store = cli.store_spec()?.open()?;
     let now = time::OffsetDateTime::now_utc();
     let overview = || Overview::of(&*store, now, cli.renewal_window());
@@ -72,12 +127,35 @@ fn run(cli: &Cli) -> Result<(), Error> {
             }
         }
         Command::Import { file, not_exportable, password } => {
-            let pfx = std::fs::read(file)
-                .map_err(|e| Error::Io { what: format!("reading {}", file.display()), source: e })?;
-            let password = read_password(password, "CERTDESK_PASSWORD")?;
-            let outcome = store.import_pkcs12(&pfx, &password, !not_exportable)?;
+            let pfx = read_file(file)?;
+            let secret =
+                password::existing(password.password_file.as_deref(), password.password_stdin, "CERTDESK_PASSWORD")?;
+            let outcome = transfer::import_file(&*store, &pfx, &secret, !not_exportable)?;
             output::imported(&outcome, cli.json);
         }
+        Command::Export { id, out, profile, no_chain, force, password_file, password_stdin } => {
+            if !force && out.exists() {
+                return Err(Error::AlreadyExists { path: out.clone() });
+            }
+            let overview = overview()?;
+            let identity = overview.resolve(&[id])?[0];
+            if !identity.key.has_private_key() {
+                return Err(Error::NotExportable { why: "this store holds no private key for it".into() });
+            }
+            let secret =
+                password::new(password_file.as_deref(), *password_stdin, "CERTDESK_NEW_PASSWORD", "--password-file")?;
+            let file = transfer::export_identity(
+                &*store,
+                &overview.identities,
+                identity,
+                &secret,
+                (*profile).into(),
+                !no_chain,
+            )?;
+            transfer::save_private_file(out, &file, *force)?;
+            output::written(out, (*profile).into(), cli.json);
+        }
+        Command::Inspect { .. } | Command::Convert { .. } => unreachable!("handled above"),
     }
     Ok(())
 }
@@ -129,34 +207,4 @@ fn confirm(steps: &[certdesk_core::DeletionStep], yes: bool) -> Result<(), Error
     } else {
         Err(Error::Cancelled)
     }
-}
-
-/// The password, from a file, stdin, the environment or a hidden prompt, in
-/// that order; never from argv.
-fn read_password(from: &PasswordArgs, env_var: &str) -> Result<Secret, Error> {
-    let first_line = |text: String| Secret::new(text.lines().next().unwrap_or("").to_owned());
-    if let Some(path) = &from.password_file {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::Io { what: format!("reading the password file {}", path.display()), source: e })?;
-        return Ok(first_line(text));
-    }
-    if from.password_stdin {
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| Error::Io { what: "reading the password from standard input".into(), source: e })?;
-        return Ok(first_line(line));
-    }
-    if let Ok(value) = std::env::var(env_var) {
-        return Ok(Secret::new(value));
-    }
-    if !output::stdin_is_terminal() {
-        return Err(Error::InvalidInput(format!(
-            "a password is needed; give it with --password-file, --password-stdin or the {env_var} variable"
-        )));
-    }
-    rpassword::prompt_password(output::password_prompt())
-        .map(Secret::new)
-        .map_err(|e| Error::Io { what: "reading the password".into(), source: e })
 }

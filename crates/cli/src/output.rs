@@ -299,8 +299,79 @@ pub fn imported(outcome: &ImportOutcome, json: bool) {
     }
 }
 
-pub fn password_prompt() -> &'static str {
-    "Password for the file: "
+pub const PROMPT_EXISTING: &str = "Password for the file: ";
+pub const PROMPT_NEW: &str = "Password for the new file: ";
+pub const PROMPT_AGAIN: &str = "The same password again: ";
+
+pub fn written(path: &std::path::Path, profile: certdesk_core::pkcs12::Profile, json: bool) {
+    let mut out = anstream::stdout();
+    if json {
+        let _ = writeln!(out, "{}", json!({"written": path, "profile": profile.name(), "verified": true}));
+    } else {
+        let _ = writeln!(out, "Wrote {} ({} profile); read back and verified.", path.display(), profile.name());
+    }
+}
+
+pub fn inspection(report: &certdesk_core::inspect::Inspection, json: bool) {
+    let mut out = anstream::stdout();
+    if json {
+        let _ = writeln!(out, "{}", serde_json::to_string_pretty(report).unwrap_or_default());
+        return;
+    }
+    let format = match report.format {
+        "pkcs12" => "PKCS#12",
+        "pem" => "PEM certificate(s)",
+        _ => "DER certificate",
+    };
+    let _ = writeln!(out, "{} {} ({format})", "File:".bold(), report.file);
+    if let Some(e) = &report.encryption {
+        let or_clear = |v: &Option<String>| v.clone().unwrap_or_else(|| "not encrypted".into());
+        let _ = writeln!(out, "{} {}", "Certificates:".bold(), or_clear(&e.certificates));
+        let _ = writeln!(out, "{} {}", "Key:".bold(), or_clear(&e.key));
+        let _ = writeln!(out, "{} {}", "Integrity (MAC):".bold(), e.mac.clone().unwrap_or_else(|| "none".into()));
+        if let Some(n) = e.iterations {
+            let _ = writeln!(out, "{} {n}", "Iterations:".bold());
+        }
+    }
+    if let Some(form) = &report.password_form {
+        let _ = writeln!(out, "{} {form}", "Password form:".bold());
+    }
+    let _ = writeln!(out, "{}", format!("{} certificate(s), leaf first:", report.certificates.len()).bold());
+    for c in &report.certificates {
+        let role = if c.is_leaf { "leaf" } else { "    " };
+        let _ = writeln!(out, "  {role} {}", c.subject);
+        let _ = writeln!(out, "       issued by {}", c.issuer);
+        let _ = writeln!(out, "       valid {} to {}", &c.not_before[..10], &c.not_after[..10]);
+        let _ = writeln!(out, "       SHA-256 {}", c.sha256);
+        if let Some(name) = &c.friendly_name {
+            let _ = writeln!(out, "       friendly name \"{name}\"");
+        }
+    }
+    match &report.key {
+        Some(k) => {
+            let bits = k.bits.map(|b| format!(" {b}")).unwrap_or_default();
+            let matched =
+                if k.matches_sha256.is_some() { "belongs to the leaf" } else { "matches no certificate in the file" };
+            let more = if report.keys > 1 { format!(" (and {} more keys)", report.keys - 1) } else { String::new() };
+            let _ = writeln!(out, "{} {}{bits}, {matched}{more}", "Private key:".bold(), k.algorithm);
+        }
+        None if report.format == "pkcs12" => {
+            let _ = writeln!(out, "{} none", "Private key:".bold());
+        }
+        None => {}
+    }
+    if let Some(verdicts) = &report.compatibility {
+        let _ = writeln!(out, "{}", "Will it import?".bold());
+        for (key, label) in certdesk_core::pkcs12::verdict::IMPORTERS {
+            let Some(v) = verdicts.get(*key) else { continue };
+            let line = if v["ok"] == true {
+                "will import".green().to_string()
+            } else {
+                format!("{} {}", "will not:".red(), v["why"].as_str().unwrap_or(""))
+            };
+            let _ = writeln!(out, "  {label:<24} {line}");
+        }
+    }
 }
 
 pub fn error(e: &Error, json: bool) {

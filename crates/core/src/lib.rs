@@ -7,11 +7,13 @@
 pub mod dn;
 pub mod error;
 pub mod health;
+pub mod inspect;
 pub mod model;
 pub mod pkcs12;
 pub mod report;
 pub mod secret;
 pub mod store;
+pub mod transfer;
 
 pub use error::{Error, Result};
 pub use health::{Assessment, CleanupCandidate, Status};

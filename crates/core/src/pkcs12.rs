@@ -16,10 +16,10 @@ mod write;
 use zeroize::Zeroizing;
 
 pub use algorithm::{MacScheme, Scheme};
-pub use keys::KeyDescription;
-pub use pbe::{Cipher, Hash};
+pub use keys::{describe_private_key as keys_describe, KeyDescription};
+pub use pbe::{random_bytes, Cipher, Hash};
 pub use read::read;
-pub use write::{write, Profile};
+pub use write::{write, Contents, Profile};
 
 /// Files larger than this are refused before parsing: a PFX of one identity
 /// and its chain is a few kilobytes.

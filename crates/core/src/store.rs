@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 
 use serde::Serialize;
+use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::model::Identity;
@@ -27,8 +28,10 @@ pub trait Keystore: Send + Sync {
     /// `exportable: false` marks the imported private key as never exportable.
     fn import_pkcs12(&self, pfx: &[u8], password: &Secret, exportable: bool) -> Result<ImportOutcome>;
 
-    /// Exports one identity (certificate, key, chain) as a PKCS#12 file.
-    fn export_pkcs12(&self, identity: &Identity, password: &Secret) -> Result<Vec<u8>>;
+    /// The private key of `identity` as a PKCS#8 PrivateKeyInfo, for the
+    /// PKCS#12 codec to write: every store exports key material and certdesk
+    /// writes the file, so every platform writes the same profiles.
+    fn export_private_key(&self, identity: &Identity) -> Result<Zeroizing<Vec<u8>>>;
 
     /// Deletes one certificate and, if the plan says so, its private key.
     fn delete(&self, step: &DeletionStep) -> Result<()>;

@@ -13,9 +13,12 @@ use std::process::{Command, Stdio};
 use std::ptr::NonNull;
 use std::sync::Mutex;
 
+use zeroize::Zeroizing;
+
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
 use cryptoki::error::{Error as P11Error, RvError};
-use cryptoki::object::{Attribute, AttributeType, ObjectClass, ObjectHandle};
+use cryptoki::mechanism::Mechanism;
+use cryptoki::object::{Attribute, AttributeType, KeyType, ObjectClass, ObjectHandle};
 use cryptoki::session::{Session, UserType};
 use cryptoki::types::AuthPin;
 
@@ -276,6 +279,67 @@ impl NssStore {
         Ok(())
     }
 
+    /// softokn never hands out a private key's value, but it wraps keys: we
+    /// give it a throwaway AES key we know, let it wrap the private key
+    /// (PKCS#8, AES-256-CBC-PAD), and unwrap the result ourselves. The key
+    /// never leaves this process unencrypted, and a key marked not
+    /// extractable stays in the database.
+    fn export_key_in(&self, session: &Session, identity: &Identity) -> Result<Zeroizing<Vec<u8>>> {
+        let not_exportable = |why: &str| Error::NotExportable { why: why.to_owned() };
+        let cert = self
+            .certificate_handles(session, &identity.certificate.der)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::NotFound { prefix: identity.id.clone() })?;
+        let Some(Attribute::Id(id)) = session
+            .get_attributes(cert, &[AttributeType::Id])
+            .map_err(|e| self.refused("reading the certificate", e))?
+            .pop()
+        else {
+            return Err(not_exportable("it has no private key in this database"));
+        };
+        let key = session
+            .find_objects(&[Attribute::Class(ObjectClass::PRIVATE_KEY), Attribute::Id(id)])
+            .map_err(|e| self.refused("finding the key", e))?
+            .into_iter()
+            .next()
+            .ok_or_else(|| not_exportable("it has no private key in this database"))?;
+        let wrapping_value = Zeroizing::new(crate::pkcs12::random_bytes(32));
+        let iv: [u8; 16] = crate::pkcs12::random_bytes(16).try_into().expect("16 bytes");
+        let wrapping_key = session
+            .create_object(&[
+                Attribute::Class(ObjectClass::SECRET_KEY),
+                Attribute::KeyType(KeyType::AES),
+                Attribute::Value(wrapping_value.to_vec()),
+                Attribute::Token(false),
+                Attribute::Wrap(true),
+            ])
+            .map_err(|e| self.refused("preparing the export", e))?;
+        let wrapped = session.wrap_key(&Mechanism::AesCbcPad(iv), wrapping_key, key);
+        let _ = session.destroy_object(wrapping_key);
+        let wrapped = wrapped.map_err(|e| match e {
+            P11Error::Pkcs11(RvError::KeyUnextractable | RvError::KeyNotWrappable, _) => not_exportable(
+                "it was imported as not exportable; export it from where it came from, or ask for a new certificate",
+            ),
+            other => self.refused("exporting the key", other),
+        })?;
+        // cryptoki 0.12's wrap_key returns the buffer sized by the first
+        // (length-query) call, which softokn over-estimates, not the length
+        // the second call reports: the wrapped key is a prefix of whole AES
+        // blocks followed by unused bytes. The right prefix is the one that
+        // decrypts to a well-formed PrivateKeyInfo.
+        let whole_blocks = wrapped.len() / 16 * 16;
+        (16..=whole_blocks)
+            .rev()
+            .step_by(16)
+            .find_map(|len| {
+                crate::pkcs12::Cipher::Aes256Cbc
+                    .decrypt(&wrapping_value, &iv, &wrapped[..len])
+                    .filter(|plain| crate::pkcs12::ber::parse(plain).is_ok())
+            })
+            .ok_or_else(|| self.refused("exporting the key", "NSS returned a key certdesk cannot read"))
+    }
+
     fn run_pk12util(&self, pfx: &[u8], password: &Secret) -> Result<()> {
         let scratch = tempfile::Builder::new()
             .prefix("certdesk-")
@@ -343,11 +407,8 @@ impl Keystore for NssStore {
         Ok(ImportOutcome { added: added.into_iter().map(|i| i.id).collect(), already_present: Vec::new() })
     }
 
-    fn export_pkcs12(&self, _identity: &Identity, _password: &Secret) -> Result<Vec<u8>> {
-        Err(Error::Unsupported {
-            what: "exporting from an NSS database".into(),
-            hint: " in this version; use `pk12util -o FILE -n NICKNAME -d sql:FOLDER` meanwhile".into(),
-        })
+    fn export_private_key(&self, identity: &Identity) -> Result<Zeroizing<Vec<u8>>> {
+        self.with_session(Access::Read, |session| self.export_key_in(session, identity))
     }
 
     fn delete(&self, step: &DeletionStep) -> Result<()> {

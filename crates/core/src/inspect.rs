@@ -1,0 +1,164 @@
+//! `inspect`: what a certificate file holds and how it is protected, with a
+//! verdict per importer, for people deciding whether a file will work.
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::model::Certificate;
+use crate::pkcs12::{self, verdict, KeyDescription};
+use crate::secret::Secret;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Encryption {
+    pub certificates: Option<String>,
+    pub key: Option<String>,
+    pub mac: Option<String>,
+    /// Iterations of the key's encryption (else the certificates', else the MAC's).
+    pub iterations: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CertificateReport {
+    pub subject: String,
+    pub issuer: String,
+    pub serial: String,
+    pub sha1: String,
+    pub sha256: String,
+    pub not_before: String,
+    pub not_after: String,
+    pub friendly_name: Option<String>,
+    pub is_leaf: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyReport {
+    pub algorithm: String,
+    pub bits: Option<usize>,
+    /// SHA-256 of the certificate this key belongs to.
+    pub matches_sha256: Option<String>,
+}
+
+/// The report `certdesk inspect` prints (its JSON shape is relied on by scripts).
+#[derive(Debug, Clone, Serialize)]
+pub struct Inspection {
+    pub file: String,
+    /// "pkcs12", "pem" or "der".
+    pub format: &'static str,
+    pub encryption: Option<Encryption>,
+    pub password_form: Option<String>,
+    pub certificates: Vec<CertificateReport>,
+    pub key: Option<KeyReport>,
+    pub keys: usize,
+    pub other_bags: usize,
+    /// Importer → verdict, in `verdict::IMPORTERS` order; `None` for plain certificates.
+    pub compatibility: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+fn certificate_report(der: &[u8], friendly_name: Option<String>, is_leaf: bool) -> Result<CertificateReport> {
+    let c = Certificate::from_der(der)?;
+    Ok(CertificateReport {
+        subject: c.subject.rfc4514,
+        issuer: c.issuer.rfc4514,
+        serial: c.serial,
+        sha1: c.sha1,
+        sha256: c.sha256,
+        not_before: rfc3339(c.not_before),
+        not_after: rfc3339(c.not_after),
+        friendly_name,
+        is_leaf,
+    })
+}
+
+/// Whether `bytes` is a PKCS#12 file (as opposed to a PEM or DER certificate):
+/// only a PKCS#12 file needs a password to inspect.
+pub fn needs_password(bytes: &[u8]) -> bool {
+    !is_pem(bytes) && Certificate::from_der(bytes).is_err()
+}
+
+fn is_pem(bytes: &[u8]) -> bool {
+    bytes.trim_ascii_start().starts_with(b"-----BEGIN")
+}
+
+/// Inspects a PKCS#12, PEM or DER file. `name` is how the file is shown.
+pub fn inspect(name: &str, bytes: &[u8], password: &Secret) -> Result<Inspection> {
+    let plain = |format, certificates| Inspection {
+        file: name.to_owned(),
+        format,
+        encryption: None,
+        password_form: None,
+        certificates,
+        key: None,
+        keys: 0,
+        other_bags: 0,
+        compatibility: None,
+    };
+    if is_pem(bytes) {
+        let mut certificates = Vec::new();
+        for pem in x509_parser::pem::Pem::iter_from_buffer(bytes) {
+            let pem = pem.map_err(|e| Error::Corrupt { why: format!("the PEM text is damaged ({e})") })?;
+            if pem.label == "CERTIFICATE" || pem.label == "TRUSTED CERTIFICATE" {
+                certificates.push(certificate_report(&pem.contents, None, certificates.is_empty())?);
+            }
+        }
+        if certificates.is_empty() {
+            return Err(Error::Unsupported {
+                what: "a PEM file without certificates".into(),
+                hint: " (keys alone cannot be inspected)".into(),
+            });
+        }
+        return Ok(plain("pem", certificates));
+    }
+    if let Ok(_) = Certificate::from_der(bytes) {
+        return Ok(plain("der", vec![certificate_report(bytes, None, true)?]));
+    }
+    let contents = pkcs12::read(bytes, password)?;
+    let leaf_der = contents.leaf().map(|c| c.der.clone());
+    let certificates = contents
+        .certificates
+        .iter()
+        .map(|c| certificate_report(&c.der, c.friendly_name.clone(), Some(&c.der) == leaf_der.as_ref()))
+        .collect::<Result<Vec<_>>>()?;
+    let key = contents.keys.first().map(|k| {
+        let described = pkcs12::keys_describe(&k.pkcs8).unwrap_or(KeyDescription {
+            algorithm: "unreadable".into(),
+            bits: None,
+            public: None,
+        });
+        KeyReport {
+            algorithm: described.algorithm,
+            bits: described.bits,
+            matches_sha256: leaf_der.as_ref().and_then(|d| Certificate::from_der(d).ok()).map(|c| c.sha256),
+        }
+    });
+    let p = &contents.protection;
+    let iterations = p
+        .key
+        .as_ref()
+        .map(|s| s.iterations())
+        .or(p.certificates.as_ref().map(|s| s.iterations()))
+        .or(p.mac.as_ref().map(|m| m.iterations()));
+    let compatibility = verdict::IMPORTERS
+        .iter()
+        .map(|(key, _)| (key.to_string(), serde_json::to_value(verdict::verdict(key, p)).unwrap_or_default()))
+        .collect();
+    Ok(Inspection {
+        file: name.to_owned(),
+        format: "pkcs12",
+        encryption: Some(Encryption {
+            certificates: p.certificates.as_ref().map(|s| s.name()),
+            key: p.key.as_ref().map(|s| s.name()),
+            mac: p.mac.as_ref().map(|m| m.name()),
+            iterations,
+        }),
+        password_form: Some(p.password_form.clone()),
+        certificates,
+        key,
+        keys: contents.keys.len(),
+        other_bags: p.other_bags,
+        compatibility: Some(compatibility),
+    })
+}

@@ -1,0 +1,172 @@
+//! Moving identities in and out of stores: import validated by certdesk's
+//! own reader first (so the user gets our diagnosis, not the store's), and
+//! export written by certdesk's own codec and saved atomically.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::model::{Certificate, Identity};
+use crate::pkcs12::{self, Contents, Pkcs12, Profile};
+use crate::secret::Secret;
+use crate::store::{ImportOutcome, Keystore};
+
+/// Reads `file` with our codec, then imports it: all of it or nothing.
+/// Certificates already in the store are reported, not added twice.
+pub fn import_file(store: &dyn Keystore, file: &[u8], password: &Secret, exportable: bool) -> Result<ImportOutcome> {
+    let contents = pkcs12::read(file, password)?;
+    if contents.certificates.is_empty() && contents.keys.is_empty() {
+        return Err(Error::InvalidInput("the file holds no certificate and no key; there is nothing to import".into()));
+    }
+    let file_ids: Vec<String> =
+        contents.certificates.iter().filter_map(|c| Certificate::from_der(&c.der).ok()).map(|c| c.sha256).collect();
+    let before = store.list()?;
+    let already: Vec<String> = file_ids.iter().filter(|id| before.iter().any(|b| &b.id == *id)).cloned().collect();
+    if !file_ids.is_empty() && already.len() == file_ids.len() && contents.keys.is_empty() {
+        return Ok(ImportOutcome { added: Vec::new(), already_present: already });
+    }
+    let (normalised, normalised_password) = normalise(&contents)?;
+    let mut outcome = match &normalised {
+        Some(bytes) => store.import_pkcs12(bytes, &normalised_password, exportable)?,
+        None => store.import_pkcs12(file, password, exportable)?,
+    };
+    outcome.added.retain(|id| !already.contains(id));
+    outcome.already_present = already;
+    Ok(outcome)
+}
+
+/// Re-encodes a one-identity file in the compatible profile under a random
+/// password, so that the store's importer sees a file every store reads
+/// (old Java's ISO-8859-1 passwords, PBMAC1 and AES variants included).
+fn normalise(contents: &Pkcs12) -> Result<(Option<Vec<u8>>, Secret)> {
+    let throwaway = Secret::new(hex::encode(pkcs12::random_bytes(16)));
+    if contents.keys.len() != 1 || contents.leaf().is_none() {
+        return Ok((None, throwaway));
+    }
+    let file = convert(contents, &throwaway, Profile::Compatible)?;
+    Ok((Some(file), throwaway))
+}
+
+/// Re-encodes a file's identity (the first key, its certificate and the
+/// other certificates as its chain) in `profile` under `password`.
+pub fn convert(contents: &Pkcs12, password: &Secret, profile: Profile) -> Result<Vec<u8>> {
+    let (Some(key), Some(leaf)) = (contents.keys.first(), contents.leaf()) else {
+        return Err(Error::Unsupported {
+            what: "converting a file without a private key and its certificate".into(),
+            hint: "; such a file holds only certificates, which need no password".into(),
+        });
+    };
+    if contents.keys.len() > 1 {
+        return Err(Error::Unsupported {
+            what: format!("converting a file with {} private keys", contents.keys.len()),
+            hint: "; certdesk converts one identity per file".into(),
+        });
+    }
+    let chain: Vec<Vec<u8>> =
+        contents.certificates.iter().filter(|c| c.der != leaf.der).map(|c| c.der.clone()).collect();
+    pkcs12::write(
+        &Contents { key_pkcs8: &key.pkcs8, leaf: &leaf.der, chain: &chain, friendly_name: contents.friendly_name() },
+        password,
+        profile,
+    )
+}
+
+/// The issuers of `identity` found among `all`, upward, ending at a
+/// self-signed certificate or where the store has no issuer; a loop ends it.
+pub fn chain_of<'a>(identity: &Identity, all: &'a [Identity]) -> Vec<&'a Identity> {
+    let mut chain: Vec<&Identity> = Vec::new();
+    let mut current = &identity.certificate;
+    while !current.self_signed {
+        let issuer = all.iter().find(|c| {
+            c.certificate.subject.same_name_as(&current.issuer)
+                && c.id != identity.id
+                && !chain.iter().any(|seen| seen.id == c.id)
+        });
+        match issuer {
+            Some(i) => {
+                chain.push(i);
+                current = &i.certificate;
+            }
+            None => break,
+        }
+    }
+    chain
+}
+
+/// Exports `identity` with its key (and chain) from `store` as a PKCS#12
+/// file in `profile`, verified by reading it back.
+pub fn export_identity(
+    store: &dyn Keystore,
+    all: &[Identity],
+    identity: &Identity,
+    password: &Secret,
+    profile: Profile,
+    include_chain: bool,
+) -> Result<Vec<u8>> {
+    let key: Zeroizing<Vec<u8>> = store.export_private_key(identity)?;
+    let chain: Vec<Vec<u8>> = if include_chain {
+        chain_of(identity, all).iter().map(|c| c.certificate.der.clone()).collect()
+    } else {
+        Vec::new()
+    };
+    let name = identity.friendly_name.clone().unwrap_or_else(|| identity.certificate.display_name().to_owned());
+    pkcs12::write(
+        &Contents { key_pkcs8: &key, leaf: &identity.certificate.der, chain: &chain, friendly_name: Some(&name) },
+        password,
+        profile,
+    )
+}
+
+/// Saves `bytes` at `path` readable by the owner only (0600), through a
+/// temporary file in the same folder and a rename, so the path holds either
+/// nothing or the whole file. An existing file is replaced only when asked.
+pub fn save_private_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()> {
+    if !overwrite && path.exists() {
+        return Err(Error::AlreadyExists { path: path.to_path_buf() });
+    }
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let io = |what: &str, e: std::io::Error| Error::io(format!("{what} {}", path.display()), e);
+    // tempfile creates the file 0600 on Unix.
+    let mut temp = tempfile::Builder::new()
+        .prefix(".certdesk-")
+        .suffix(".partial")
+        .tempfile_in(folder)
+        .map_err(|e| io("cannot create a file next to", e))?;
+    temp.write_all(bytes).map_err(|e| io("cannot write", e))?;
+    temp.as_file().sync_all().map_err(|e| io("cannot write", e))?;
+    if overwrite {
+        temp.persist(path).map_err(|e| io("cannot save", e.error))?;
+    } else {
+        temp.persist_noclobber(path).map_err(|e| match e.error.kind() {
+            std::io::ErrorKind::AlreadyExists => Error::AlreadyExists { path: path.to_path_buf() },
+            _ => io("cannot save", e.error),
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn saved_files_are_private_and_never_overwritten_unasked() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("山田.p12");
+        save_private_file(&path, b"first", false).unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(save_private_file(&path, b"second", false).unwrap_err().kind(), "already_exists");
+        assert_eq!(std::fs::read(&path).unwrap(), b"first");
+        save_private_file(&path, b"second", true).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(leftovers, 1, "no temporary file is left behind");
+    }
+}
