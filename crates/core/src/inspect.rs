@@ -112,7 +112,7 @@ pub fn inspect(name: &str, bytes: &[u8], password: &Secret) -> Result<Inspection
         }
         return Ok(plain("pem", certificates));
     }
-    if let Ok(_) = Certificate::from_der(bytes) {
+    if Certificate::from_der(bytes).is_ok() {
         return Ok(plain("der", vec![certificate_report(bytes, None, true)?]));
     }
     let contents = pkcs12::read(bytes, password)?;

@@ -304,6 +304,18 @@ impl NssStore {
             .into_iter()
             .next()
             .ok_or_else(|| not_exportable("it has no private key in this database"))?;
+        // softokn itself wraps keys whatever CKA_EXTRACTABLE says, so the
+        // policy "imported as not exportable" is enforced here.
+        let extractable = session
+            .get_attributes(key, &[AttributeType::Extractable])
+            .map_err(|e| self.refused("reading the key", e))?
+            .into_iter()
+            .any(|a| matches!(a, Attribute::Extractable(true)));
+        if !extractable {
+            return Err(not_exportable(
+                "it was imported as not exportable; export it from where it came from, or ask for a new certificate",
+            ));
+        }
         let wrapping_value = Zeroizing::new(crate::pkcs12::random_bytes(32));
         let iv: [u8; 16] = crate::pkcs12::random_bytes(16).try_into().expect("16 bytes");
         let wrapping_key = session
