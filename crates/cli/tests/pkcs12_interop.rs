@@ -35,9 +35,13 @@ fn setup() -> Setup {
     new_nss_db(&db);
     let password_file = dir.join("password");
     std::fs::write(&password_file, PASSWORD).unwrap();
-    let out = json_of(&run(certdesk(&db).args(["--json", "import"]).arg(&p12).arg("--password-file").arg(&password_file)));
+    let out =
+        json_of(&run(certdesk(&db).args(["--json", "import"]).arg(&p12).arg("--password-file").arg(&password_file)));
     let listed = json_of(&run(certdesk(&db).args(["--json", "list"])));
-    let id = listed.as_array().unwrap().iter().find(|e| e["name"] == "山田 太郎").unwrap()["id"].as_str().unwrap().to_owned();
+    let id = listed.as_array().unwrap().iter().find(|e| e["name"] == "山田 太郎").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(out["added"].as_array().unwrap().iter().any(|a| a == &Value::String(id.clone())));
     Setup { _tmp: tmp, dir, db, id, password_file }
 }
@@ -78,24 +82,40 @@ fn files_from_openssl_nss_java_and_gnutls_are_read() {
 
     // OpenSSL 3 default (PBES2/AES-256, HMAC-SHA256) with the CA.
     let default = s.dir.join("openssl-default.p12");
-    run(Command::new("openssl").args(["pkcs12", "-export", "-inkey"]).arg(&pem_key).arg("-in").arg(&pem_cert)
-        .args(["-name", NAME, "-passout", &pass, "-out"]).arg(&default));
+    run(Command::new("openssl")
+        .args(["pkcs12", "-export", "-inkey"])
+        .arg(&pem_key)
+        .arg("-in")
+        .arg(&pem_cert)
+        .args(["-name", NAME, "-passout", &pass, "-out"])
+        .arg(&default));
     let report = assert_reads_as_identity(&s, &default, PASSWORD, "openssl default");
     assert!(report["encryption"]["key"].as_str().unwrap().contains("AES-256"), "{report:#}");
     assert_eq!(report["certificates"][0]["friendly_name"], NAME);
 
     // OpenSSL 3 -legacy: RC2-40 certificates, TripleDES key, SHA-1 MAC.
     let legacy = s.dir.join("openssl-legacy.p12");
-    run(Command::new("openssl").args(["pkcs12", "-export", "-legacy", "-inkey"]).arg(&pem_key).arg("-in").arg(&pem_cert)
-        .args(["-name", NAME, "-passout", &pass, "-out"]).arg(&legacy));
+    run(Command::new("openssl")
+        .args(["pkcs12", "-export", "-legacy", "-inkey"])
+        .arg(&pem_key)
+        .arg("-in")
+        .arg(&pem_cert)
+        .args(["-name", NAME, "-passout", &pass, "-out"])
+        .arg(&legacy));
     let report = assert_reads_as_identity(&s, &legacy, PASSWORD, "openssl -legacy");
     assert_eq!(report["encryption"]["certificates"], "pbeWithSHA1And40BitRC2-CBC");
     assert_eq!(report["compatibility"]["openssl_3"]["ok"], false, "RC2 needs -legacy");
 
     // NSS pk12util export (BER, indefinite lengths) from the database.
     let nss = s.dir.join("pk12util.p12");
-    run(Command::new("pk12util").args(["-o"]).arg(&nss).args(["-n", NAME, "-d"]).arg(format!("sql:{}", s.db.display()))
-        .arg("-w").arg(&s.password_file).env("LC_ALL", "C"));
+    run(Command::new("pk12util")
+        .args(["-o"])
+        .arg(&nss)
+        .args(["-n", NAME, "-d"])
+        .arg(format!("sql:{}", s.db.display()))
+        .arg("-w")
+        .arg(&s.password_file)
+        .env("LC_ALL", "C"));
     assert_reads_as_identity(&s, &nss, PASSWORD, "pk12util");
 
     // Java keytool, converting the OpenSSL file into its own PKCS#12.
@@ -103,23 +123,50 @@ fn files_from_openssl_nss_java_and_gnutls_are_read() {
     let ascii = s.dir.join("ascii-password");
     std::fs::write(&ascii, ASCII_PASSWORD).unwrap();
     let ascii_source = s.dir.join("openssl-ascii.p12");
-    run(Command::new("openssl").args(["pkcs12", "-export", "-inkey"]).arg(&pem_key).arg("-in").arg(&pem_cert)
-        .args(["-name", "yamada", "-passout"]).arg(format!("file:{}", ascii.display())).arg("-out").arg(&ascii_source));
-    run(Command::new("keytool").args(["-importkeystore", "-noprompt", "-srcstoretype", "PKCS12", "-srckeystore"]).arg(&ascii_source)
-        .args(["-srcstorepass", ASCII_PASSWORD, "-deststoretype", "PKCS12", "-deststorepass", ASCII_PASSWORD, "-destkeystore"]).arg(&java));
+    run(Command::new("openssl")
+        .args(["pkcs12", "-export", "-inkey"])
+        .arg(&pem_key)
+        .arg("-in")
+        .arg(&pem_cert)
+        .args(["-name", "yamada", "-passout"])
+        .arg(format!("file:{}", ascii.display()))
+        .arg("-out")
+        .arg(&ascii_source));
+    run(Command::new("keytool")
+        .args(["-importkeystore", "-noprompt", "-srcstoretype", "PKCS12", "-srckeystore"])
+        .arg(&ascii_source)
+        .args([
+            "-srcstorepass",
+            ASCII_PASSWORD,
+            "-deststoretype",
+            "PKCS12",
+            "-deststorepass",
+            ASCII_PASSWORD,
+            "-destkeystore",
+        ])
+        .arg(&java));
     assert_reads_as_identity(&s, &java, ASCII_PASSWORD, "keytool");
 
     // GnuTLS certtool.
     let gnutls = s.dir.join("certtool.p12");
-    run(Command::new("certtool").args(["--to-p12", "--outder", "--p12-name", NAME, "--password", ASCII_PASSWORD, "--load-privkey"])
-        .arg(&pem_key).arg("--load-certificate").arg(&pem_cert).arg("--outfile").arg(&gnutls));
+    run(Command::new("certtool")
+        .args(["--to-p12", "--outder", "--p12-name", NAME, "--password", ASCII_PASSWORD, "--load-privkey"])
+        .arg(&pem_key)
+        .arg("--load-certificate")
+        .arg(&pem_cert)
+        .arg("--outfile")
+        .arg(&gnutls));
     assert_reads_as_identity(&s, &gnutls, ASCII_PASSWORD, "certtool");
 }
 
 fn export(s: &Setup, profile: &str, out: &Path, password: &str) {
     let pw = s.dir.join(format!("export-{profile}-password"));
     std::fs::write(&pw, password).unwrap();
-    let result = json_of(&run(certdesk(&s.db).args(["--json", "export", &s.id, "--profile", profile, "--out"]).arg(out).arg("--password-file").arg(&pw)));
+    let result = json_of(&run(certdesk(&s.db)
+        .args(["--json", "export", &s.id, "--profile", profile, "--out"])
+        .arg(out)
+        .arg("--password-file")
+        .arg(&pw)));
     assert_eq!(result["verified"], true);
 }
 
@@ -133,10 +180,21 @@ fn both_profiles_are_read_by_openssl_without_legacy_pk12util_and_keytool() {
             use std::os::unix::fs::PermissionsExt as _;
             assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o600, "{profile}");
         }
-        let pem = run(Command::new("openssl").args(["pkcs12", "-nodes", "-passin"]).arg(format!("pass:{ASCII_PASSWORD}")).arg("-in").arg(&out));
+        let pem = run(Command::new("openssl")
+            .args(["pkcs12", "-nodes", "-passin"])
+            .arg(format!("pass:{ASCII_PASSWORD}"))
+            .arg("-in")
+            .arg(&out));
         let text = String::from_utf8_lossy(&pem.stdout);
-        assert!(text.contains("BEGIN PRIVATE KEY") && text.matches("BEGIN CERTIFICATE").count() == 2, "{profile}: {text}");
-        let info = run(Command::new("openssl").args(["pkcs12", "-info", "-noout", "-passin"]).arg(format!("pass:{ASCII_PASSWORD}")).arg("-in").arg(&out));
+        assert!(
+            text.contains("BEGIN PRIVATE KEY") && text.matches("BEGIN CERTIFICATE").count() == 2,
+            "{profile}: {text}"
+        );
+        let info = run(Command::new("openssl")
+            .args(["pkcs12", "-info", "-noout", "-passin"])
+            .arg(format!("pass:{ASCII_PASSWORD}"))
+            .arg("-in")
+            .arg(&out));
         let info = String::from_utf8_lossy(&info.stderr);
         match profile {
             "modern" => assert!(info.contains("AES-256-CBC") && info.contains("MAC: sha256"), "{info}"),
@@ -147,12 +205,21 @@ fn both_profiles_are_read_by_openssl_without_legacy_pk12util_and_keytool() {
         new_nss_db(&db);
         let pw = s.dir.join("ascii-for-nss");
         std::fs::write(&pw, ASCII_PASSWORD).unwrap();
-        run(Command::new("pk12util").arg("-i").arg(&out).arg("-d").arg(format!("sql:{}", db.display())).arg("-w").arg(&pw).env("LC_ALL", "C"));
+        run(Command::new("pk12util")
+            .arg("-i")
+            .arg(&out)
+            .arg("-d")
+            .arg(format!("sql:{}", db.display()))
+            .arg("-w")
+            .arg(&pw)
+            .env("LC_ALL", "C"));
         let keys = nss_keys(&db);
         assert_eq!(keys.len(), 1, "{profile}: {keys:?}");
         assert!(keys[0].ends_with(NAME), "{profile}: the friendly name survives: {keys:?}");
 
-        let listing = run(Command::new("keytool").args(["-list", "-storetype", "PKCS12", "-storepass", ASCII_PASSWORD, "-keystore"]).arg(&out));
+        let listing = run(Command::new("keytool")
+            .args(["-list", "-storetype", "PKCS12", "-storepass", ASCII_PASSWORD, "-keystore"])
+            .arg(&out));
         let listing = String::from_utf8_lossy(&listing.stdout);
         assert!(listing.contains("PrivateKeyEntry"), "{profile}: {listing}");
     }
@@ -167,7 +234,8 @@ fn export_then_import_round_trips_between_nss_databases_with_a_japanese_password
     new_nss_db(&target);
     let pw = s.dir.join("jp-password");
     std::fs::write(&pw, "引っ越し用パスワード").unwrap();
-    let imported = json_of(&run(certdesk(&target).args(["--json", "import"]).arg(&out).arg("--password-file").arg(&pw)));
+    let imported =
+        json_of(&run(certdesk(&target).args(["--json", "import"]).arg(&out).arg("--password-file").arg(&pw)));
     assert!(imported["added"].as_array().unwrap().iter().any(|a| a == &Value::String(s.id.clone())));
     let listed = json_of(&run(certdesk(&target).args(["--json", "list"])));
     let entry = listed.as_array().unwrap().iter().find(|e| e["id"] == s.id).unwrap().clone();
@@ -215,7 +283,8 @@ fn inspect_names_the_true_cause_of_a_failure() {
 
     let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/pkcs12");
     assert_eq!(kind(&fixtures.join("bouncycastle-bc-java/bc-gostPfx.p12"), "1"), "unsupported");
-    let message = json_of(&inspect(&fixtures.join("bouncycastle-bc-java/bc-gostPfx.p12"), "1"))["error"]["message"].clone();
+    let message =
+        json_of(&inspect(&fixtures.join("bouncycastle-bc-java/bc-gostPfx.p12"), "1"))["error"]["message"].clone();
     assert!(message.as_str().unwrap().contains("GOST"), "{message}");
 }
 
@@ -234,7 +303,9 @@ fn inspect_reports_protection_contents_and_verdicts_in_its_json_shape() {
     assert_eq!(r["certificates"].as_array().unwrap().len(), 2);
     assert_eq!(r["certificates"][1]["subject"], "O=Example Trust,CN=Enterprise Premium CA - G2");
     for c in r["certificates"].as_array().unwrap() {
-        for field in ["subject", "issuer", "serial", "sha1", "sha256", "not_before", "not_after", "friendly_name", "is_leaf"] {
+        for field in
+            ["subject", "issuer", "serial", "sha1", "sha256", "not_before", "not_after", "friendly_name", "is_leaf"]
+        {
             assert!(c.get(field).is_some(), "{field}");
         }
     }
@@ -255,20 +326,35 @@ fn export_refuses_to_overwrite_and_to_export_a_locked_key() {
     let out = s.dir.join("once.p12");
     export(&s, "compatible", &out, ASCII_PASSWORD);
     let before = std::fs::read(&out).unwrap();
-    let again = certdesk(&s.db).args(["--json", "export", &s.id, "--out"]).arg(&out).env("CERTDESK_NEW_PASSWORD", "x1").output().unwrap();
+    let again = certdesk(&s.db)
+        .args(["--json", "export", &s.id, "--out"])
+        .arg(&out)
+        .env("CERTDESK_NEW_PASSWORD", "x1")
+        .output()
+        .unwrap();
     assert_eq!(json_of(&again)["error"]["kind"], "already_exists");
     assert_eq!(std::fs::read(&out).unwrap(), before);
     run(certdesk(&s.db).args(["export", &s.id, "--force", "--out"]).arg(&out).env("CERTDESK_NEW_PASSWORD", "x1"));
     assert_ne!(std::fs::read(&out).unwrap(), before);
 
-    let empty = certdesk(&s.db).args(["--json", "export", &s.id, "--out"]).arg(s.dir.join("empty.p12")).env("CERTDESK_NEW_PASSWORD", "").output().unwrap();
+    let empty = certdesk(&s.db)
+        .args(["--json", "export", &s.id, "--out"])
+        .arg(s.dir.join("empty.p12"))
+        .env("CERTDESK_NEW_PASSWORD", "")
+        .output()
+        .unwrap();
     assert_eq!(json_of(&empty)["error"]["kind"], "invalid_input", "an empty password is refused");
 
     // Import another copy as not exportable into a fresh database.
     let locked_db = s.dir.join("locked");
     new_nss_db(&locked_db);
     run(certdesk(&locked_db).args(["import", "--not-exportable"]).arg(&out).env("CERTDESK_PASSWORD", "x1"));
-    let refused = certdesk(&locked_db).args(["--json", "export", &s.id, "--out"]).arg(s.dir.join("locked.p12")).env("CERTDESK_NEW_PASSWORD", "x2").output().unwrap();
+    let refused = certdesk(&locked_db)
+        .args(["--json", "export", &s.id, "--out"])
+        .arg(s.dir.join("locked.p12"))
+        .env("CERTDESK_NEW_PASSWORD", "x2")
+        .output()
+        .unwrap();
     assert_eq!(refused.status.code(), Some(1));
     assert_eq!(json_of(&refused)["error"]["kind"], "not_exportable");
     assert!(!s.dir.join("locked.p12").exists());
@@ -280,8 +366,14 @@ fn convert_turns_an_aes_file_into_one_openssl_reads_as_tripledes() {
     let modern = s.dir.join("modern.p12");
     export(&s, "modern", &modern, ASCII_PASSWORD);
     let converted = s.dir.join("converted.p12");
-    run(Command::new(env!("CARGO_BIN_EXE_certdesk")).args(["convert"]).arg(&modern).arg("--out").arg(&converted)
-        .args(["--profile", "compatible"]).env("CERTDESK_PASSWORD", ASCII_PASSWORD).env("CERTDESK_NEW_PASSWORD", "新しい"));
+    run(Command::new(env!("CARGO_BIN_EXE_certdesk"))
+        .args(["convert"])
+        .arg(&modern)
+        .arg("--out")
+        .arg(&converted)
+        .args(["--profile", "compatible"])
+        .env("CERTDESK_PASSWORD", ASCII_PASSWORD)
+        .env("CERTDESK_NEW_PASSWORD", "新しい"));
     let r = assert_reads_as_identity(&s, &converted, "新しい", "converted");
     assert_eq!(r["encryption"]["key"], "pbeWithSHA1And3-KeyTripleDES-CBC");
     assert_eq!(r["certificates"][0]["friendly_name"], NAME);

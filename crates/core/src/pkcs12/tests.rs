@@ -13,3 +13,47 @@ fn oversized_input_is_refused_before_parsing() {
     let big = vec![0u8; MAX_FILE_SIZE + 1];
     assert_eq!(read(&big, &crate::Secret::from("x")).unwrap_err().kind(), "unsupported");
 }
+
+#[test]
+fn iteration_counts_above_ten_million_are_refused_without_running_them() {
+    use super::ber::der;
+    let alg = |iterations: u64| {
+        der::sequence(&[
+            &der::oid("1.2.840.113549.1.12.1.3"),
+            &der::sequence(&[&der::octet_string(&[1; 8]), &der::uint(iterations)]),
+        ])
+    };
+    let parse = |iterations| Scheme::parse(&ber::parse(&alg(iterations)).unwrap());
+    assert!(parse(10_000_000).is_ok());
+    let refused = parse(10_000_001).unwrap_err();
+    assert_eq!(refused.kind(), "unsupported");
+    assert!(refused.to_string().contains("10000001"), "{refused}");
+}
+
+#[test]
+fn a_pbmac1_key_shorter_than_20_bytes_is_refused_as_forgeable() {
+    use super::ber::der;
+    let mac_data = |key_len: Option<u64>| {
+        let mut kdf_params = vec![der::octet_string(&[7; 8]), der::uint(1000)];
+        if let Some(len) = key_len {
+            kdf_params.push(der::uint(len));
+        }
+        kdf_params.push(der::sequence(&[&der::oid("1.2.840.113549.2.9"), &der::null()]));
+        let kdf = der::sequence(&[
+            &der::oid("1.2.840.113549.1.5.12"),
+            &der::sequence(&kdf_params.iter().map(Vec::as_slice).collect::<Vec<_>>()),
+        ]);
+        let params = der::sequence(&[&kdf, &der::sequence(&[&der::oid("1.2.840.113549.2.9"), &der::null()])]);
+        let algorithm = der::sequence(&[&der::oid("1.2.840.113549.1.5.14"), &params]);
+        der::sequence(&[
+            &der::sequence(&[&algorithm, &der::octet_string(&[0; 32])]),
+            &der::octet_string(&[]),
+            &der::uint(1),
+        ])
+    };
+    let parse = |len| MacScheme::parse(&ber::parse(&mac_data(len)).unwrap());
+    assert!(parse(Some(32)).is_ok());
+    assert_eq!(parse(Some(19)).unwrap_err().kind(), "corrupt");
+    assert!(parse(Some(1)).unwrap_err().to_string().contains("forge"));
+    assert_eq!(parse(None).unwrap_err().kind(), "corrupt");
+}
