@@ -99,6 +99,9 @@ pub enum Command {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// macOS identity preferences: which certificate Safari offers to which site
+    #[command(subcommand)]
+    Prefs(PrefsCommand),
     /// Import a PKCS#12 (.pfx/.p12) file into the store
     Import {
         file: PathBuf,
@@ -107,6 +110,28 @@ pub enum Command {
         not_exportable: bool,
         #[command(flatten)]
         password: PasswordArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PrefsCommand {
+    /// List identity preferences, stale ones marked
+    List {
+        /// Only stale preferences (certificate gone, expired or superseded)
+        #[arg(long)]
+        stale: bool,
+    },
+    /// Delete identity preferences by id, or every stale one
+    Delete {
+        /// Ids from `certdesk prefs list`
+        #[arg(required_unless_present = "stale", conflicts_with = "stale")]
+        ids: Vec<String>,
+        /// Delete every stale preference
+        #[arg(long)]
+        stale: bool,
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
     },
 }
 

@@ -10,8 +10,8 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 
-use args::{Cli, Command, ListArgs, StatusFilter};
-use certdesk_core::{inspect, transfer, Error, Overview, Secret};
+use args::{Cli, Command, ListArgs, PrefsCommand, StatusFilter};
+use certdesk_core::{inspect, prefs, transfer, Error, Overview, Secret};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -154,6 +154,38 @@ fn run(cli: &Cli) -> Result<(), Error> {
             )?;
             transfer::save_private_file(out, &file, *force)?;
             output::written(out, (*profile).into(), cli.json);
+        }
+        Command::Prefs(PrefsCommand::List { stale }) => {
+            let overview = overview()?;
+            let mut found = prefs::load(&*store, &overview)?;
+            if *stale {
+                found.retain(|p| p.stale.is_some());
+            }
+            output::preferences(&found, cli.json);
+        }
+        Command::Prefs(PrefsCommand::Delete { ids, stale, yes }) => {
+            let overview = overview()?;
+            let found = prefs::load(&*store, &overview)?;
+            let chosen: Vec<&prefs::Preference> = if *stale {
+                found.iter().filter(|p| p.stale.is_some()).collect()
+            } else {
+                ids.iter().map(|id| prefs::find(&found, id)).collect::<Result<_, _>>()?
+            };
+            if !chosen.is_empty() && !yes {
+                if !output::stdin_is_terminal() {
+                    return Err(Error::InvalidInput(
+                        "deleting needs confirmation; not on a terminal, so add --yes to confirm".into(),
+                    ));
+                }
+                if !output::confirm_preference_deletion(&chosen) {
+                    return Err(Error::Cancelled);
+                }
+            }
+            let mut routes = Vec::new();
+            for preference in &chosen {
+                routes.push(((*preference).clone(), store.delete_identity_preference(&preference.service)?));
+            }
+            output::preferences_deleted(&routes, cli.json);
         }
         Command::Inspect { .. } | Command::Convert { .. } => unreachable!("handled above"),
     }

@@ -386,3 +386,59 @@ pub fn error(e: &Error, json: bool) {
 pub fn usage_error(message: &str) {
     let _ = writeln!(anstream::stdout(), "{}", json!({"error": {"kind": "invalid_input", "message": message.trim()}}));
 }
+
+fn staleness_text(stale: &certdesk_core::prefs::Staleness) -> String {
+    use certdesk_core::prefs::Staleness;
+    match stale {
+        Staleness::CertificateMissing => "stale: its certificate is gone".into(),
+        Staleness::Expired => "stale: its certificate has expired".into(),
+        Staleness::Superseded { by } => format!("stale: superseded by {}", short_id(by)),
+    }
+}
+
+pub fn preferences(prefs: &[certdesk_core::prefs::Preference], json: bool) {
+    let mut out = anstream::stdout();
+    if json {
+        let _ = writeln!(out, "{}", serde_json::to_string_pretty(prefs).unwrap_or_default());
+        return;
+    }
+    if prefs.is_empty() {
+        let _ = writeln!(out, "No identity preferences.");
+        return;
+    }
+    for p in prefs {
+        let cert = p.certificate_id.as_deref().map(short_id).unwrap_or("(none)");
+        let app = p.app.as_deref().map(|a| format!(" [{a}]")).unwrap_or_default();
+        let state = p.stale.as_ref().map(staleness_text).unwrap_or_else(|| "current".into());
+        let line = format!("{}  {}{app} -> {cert}  {state}", &p.id, p.site);
+        let _ = if p.stale.is_some() { writeln!(out, "{}", line.yellow()) } else { writeln!(out, "{line}") };
+    }
+}
+
+pub fn confirm_preference_deletion(prefs: &[&certdesk_core::prefs::Preference]) -> bool {
+    let mut err = anstream::stderr();
+    let _ = writeln!(err, "About to delete {} identity preference(s):", prefs.len());
+    for p in prefs {
+        let _ = writeln!(err, "  - {}", p.service);
+    }
+    let _ = write!(err, "Delete? [y/N] ");
+    let _ = err.flush();
+    let mut answer = String::new();
+    if std::io::stdin().lock().read_line(&mut answer).is_err() {
+        return false;
+    }
+    matches!(answer.trim().to_lowercase().as_str(), "y" | "yes")
+}
+
+pub fn preferences_deleted(done: &[(certdesk_core::prefs::Preference, String)], json: bool) {
+    let mut out = anstream::stdout();
+    if json {
+        let items: Vec<Value> =
+            done.iter().map(|(p, route)| json!({"id": p.id, "service": p.service, "route": route})).collect();
+        let _ = writeln!(out, "{}", json!({"deleted": items}));
+        return;
+    }
+    for (p, route) in done {
+        let _ = writeln!(out, "Deleted the preference for {} ({route})", p.service);
+    }
+}

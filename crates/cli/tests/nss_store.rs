@@ -418,3 +418,16 @@ fn a_certificate_imported_into_the_created_default_store_can_be_listed_and_delet
     run(&mut cmd(&["delete", &id, "--yes"]));
     assert!(nss_keys(&db).is_empty());
 }
+
+#[test]
+fn identity_preferences_are_a_macos_feature_and_nss_says_so() {
+    let (_tmp, db, _) = fresh_db();
+    let out = certdesk(&db).args(["--json", "prefs", "list"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let error = json_of(&out);
+    assert_eq!(error["error"]["kind"], "unsupported");
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("identity preferences (a macOS keychain feature) is not supported on this platform"));
+}

@@ -10,6 +10,7 @@ pub mod health;
 pub mod inspect;
 pub mod model;
 pub mod pkcs12;
+pub mod prefs;
 pub mod report;
 pub mod secret;
 pub mod store;

@@ -11,8 +11,10 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::model::Identity;
+use crate::prefs::PreferenceRecord;
 use crate::secret::Secret;
 
+pub mod capi_blob;
 #[cfg(unix)]
 pub mod nss;
 
@@ -36,13 +38,23 @@ pub trait Keystore: Send + Sync {
     /// Deletes one certificate and, if the plan says so, its private key.
     fn delete(&self, step: &DeletionStep) -> Result<()>;
 
-    /// macOS identity preferences; other stores have none.
-    fn identity_preferences(&self) -> Result<Vec<IdentityPreference>> {
-        Err(Error::not_on_this_platform("identity preferences"))
+    /// macOS identity preferences (`iprf` items); other stores have none.
+    /// `prefs::assess` decides which are stale.
+    fn identity_preferences(&self) -> Result<Vec<PreferenceRecord>> {
+        Err(Error::not_on_this_platform("managing identity preferences (a macOS keychain feature)"))
     }
 
-    fn delete_identity_preference(&self, _id: &str) -> Result<()> {
-        Err(Error::not_on_this_platform("identity preferences"))
+    /// The DER of the certificate a preference's persistent reference names,
+    /// or `None` when that certificate is gone.
+    fn resolve_certificate_ref(&self, _reference: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
+
+    /// Deletes the preference whose service is exactly `service`, and says
+    /// how (the keychain API, or Apple's `security` tool when the item
+    /// belongs to another app).
+    fn delete_identity_preference(&self, _service: &str) -> Result<String> {
+        Err(Error::not_on_this_platform("managing identity preferences (a macOS keychain feature)"))
     }
 }
 
@@ -53,14 +65,6 @@ pub struct ImportOutcome {
     pub added: Vec<String>,
     /// Ids of certificates that were in the store already (left as they were).
     pub already_present: Vec<String>,
-}
-
-/// A site → certificate preference (macOS keychain `iprf` item).
-#[derive(Debug, Clone, Serialize)]
-pub struct IdentityPreference {
-    pub id: String,
-    pub service: String,
-    pub certificate_id: Option<String>,
 }
 
 /// One certificate to delete, and whether its private key goes with it.
