@@ -150,11 +150,10 @@ pub fn save_private_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(
     Ok(())
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 
-    #[cfg(unix)]
     #[test]
     fn saved_files_are_private_and_never_overwritten_unasked() {
         use std::os::unix::fs::PermissionsExt as _;
