@@ -17,6 +17,8 @@ use crate::secret::Secret;
 pub mod capi_blob;
 #[cfg(unix)]
 pub mod nss;
+#[cfg(windows)]
+pub mod windows;
 
 /// A store of personal certificates and their private keys.
 pub trait Keystore: Send + Sync {
@@ -65,6 +67,9 @@ pub struct ImportOutcome {
     pub added: Vec<String>,
     /// Ids of certificates that were in the store already (left as they were).
     pub already_present: Vec<String>,
+    /// Ids of root CA certificates in the file that were not installed: a
+    /// root changes what the computer trusts, so the store's own tool must add it.
+    pub not_installed: Vec<String>,
 }
 
 /// One certificate to delete, and whether its private key goes with it.
@@ -130,6 +135,8 @@ impl StoreSpec {
         match self {
             #[cfg(unix)]
             StoreSpec::Nss { dir, explicit } => Ok(Box::new(nss::NssStore::open(dir, !explicit)?)),
+            #[cfg(windows)]
+            StoreSpec::Windows { location, name } => Ok(Box::new(windows::WindowsStore::open(location, name)?)),
             other => Err(Error::StoreUnavailable {
                 store: other.to_string(),
                 why: "this kind of store does not exist on this computer".into(),

@@ -25,7 +25,7 @@ pub fn import_file(store: &dyn Keystore, file: &[u8], password: &Secret, exporta
     let before = store.list()?;
     let already: Vec<String> = file_ids.iter().filter(|id| before.iter().any(|b| &b.id == *id)).cloned().collect();
     if !file_ids.is_empty() && already.len() == file_ids.len() && contents.keys.is_empty() {
-        return Ok(ImportOutcome { added: Vec::new(), already_present: already });
+        return Ok(ImportOutcome { already_present: already, ..ImportOutcome::default() });
     }
     let (normalised, normalised_password) = normalise(&contents)?;
     let mut outcome = match &normalised {

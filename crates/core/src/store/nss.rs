@@ -416,7 +416,7 @@ impl Keystore for NssStore {
                 .with_session(Access::Write, |session| steps.iter().try_for_each(|step| self.delete_in(session, step)));
             return Err(e);
         }
-        Ok(ImportOutcome { added: added.into_iter().map(|i| i.id).collect(), already_present: Vec::new() })
+        Ok(ImportOutcome { added: added.into_iter().map(|i| i.id).collect(), ..ImportOutcome::default() })
     }
 
     fn export_private_key(&self, identity: &Identity) -> Result<Zeroizing<Vec<u8>>> {

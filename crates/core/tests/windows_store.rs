@@ -1,0 +1,111 @@
+//! The Windows backend against a real crypt32 store. CI runs this under
+//! Wine (`scripts/windows-tests`); where Wine differs from Windows the test
+//! says so:
+//! - Wine's crypt32 drops friendly names on PFX import (Windows keeps them):
+//!   certdesk sets the name from the file itself, so both end the same.
+//! - Wine keeps PFX keys in CAPI containers (RSA); Windows 10+ may use CNG.
+//!   The CNG export path (encrypted PKCS#8) is type-checked, not run, here.
+//! - Wine's PFXImportCertStore fails (CRYPT_E_NOT_FOUND) with
+//!   PKCS12_INCLUDE_EXTENDED_PROPERTIES, so certdesk does not pass it.
+//! - Wine names every imported key container "root", so two imported
+//!   identities share one container (Windows gives each a unique name);
+//!   these tests therefore hold one identity at a time.
+//! - Wine reports key spec 3 for keys imported without CRYPT_EXPORTABLE;
+//!   certdesk tries AT_KEYEXCHANGE and AT_SIGNATURE.
+//! - Wine's registry store writes deletions only on CERT_STORE_CTRL_COMMIT
+//!   (or its last release); certdesk commits after every change.
+#![cfg(windows)]
+
+use certdesk_core::pkcs12::{self, Profile};
+use certdesk_core::store::windows::WindowsStore;
+use certdesk_core::{transfer, KeyStatus, Keystore, Overview, Secret};
+
+const RSA_FILE: &[u8] =
+    include_bytes!("../../../tests/fixtures/pkcs12/rustcrypto-formats-pkcs12/ValidCertificatePathTest1EE.p12");
+const AES_FILE: &[u8] = include_bytes!(
+    "../../../tests/fixtures/pkcs12/rustcrypto-formats-pkcs12/ValidCertificatePathTest1EE_windows_aes.p12.pfx"
+);
+
+fn store() -> WindowsStore {
+    WindowsStore::open("CurrentUser", "My").expect("the personal store opens")
+}
+
+fn now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}
+
+fn remove_everything(store: &WindowsStore) {
+    let overview = Overview::of(store, now(), time::Duration::days(90)).unwrap();
+    let all: Vec<_> = overview.identities.iter().collect();
+    let steps = overview.plan_deletion(&all);
+    certdesk_core::delete(store, &steps, |_| {}).unwrap();
+}
+
+#[test]
+fn import_list_export_reimport_and_delete_round_trip() {
+    let store = store();
+    remove_everything(&store);
+    let password = Secret::from("password");
+    let original = pkcs12::read(RSA_FILE, &password).unwrap();
+    let leaf_id = certdesk_core::Certificate::from_der(&original.certificates[0].der).unwrap().sha256;
+
+    let outcome = transfer::import_file(&store, RSA_FILE, &password, true).unwrap();
+    assert_eq!(outcome.added, vec![leaf_id.clone()]);
+    let listed = store.list().unwrap();
+    let entry = listed.iter().find(|i| i.id == leaf_id).expect("listed after import");
+    assert_eq!(entry.key, KeyStatus::Exportable);
+    assert_eq!(entry.friendly_name.as_deref(), Some("Valid Certificate Path Test1 EE"));
+
+    // The key comes out as the same PKCS#8 our codec read from the file.
+    let exported_key = store.export_private_key(entry).unwrap();
+    assert_eq!(exported_key.as_slice(), original.keys[0].pkcs8.as_slice());
+
+    // Export as a file in both profiles, delete, and import the file again.
+    let overview = Overview::of(&store, now(), time::Duration::days(90)).unwrap();
+    let identity = overview.identities.iter().find(|i| i.id == leaf_id).unwrap();
+    let new_password = Secret::from("新しいパスワード");
+    let modern =
+        transfer::export_identity(&store, &overview.identities, identity, &new_password, Profile::Modern, true)
+            .unwrap();
+    let compatible =
+        transfer::export_identity(&store, &overview.identities, identity, &new_password, Profile::Compatible, true)
+            .unwrap();
+    assert_eq!(
+        pkcs12::read(&modern, &new_password).unwrap().keys[0].pkcs8.as_slice(),
+        original.keys[0].pkcs8.as_slice()
+    );
+
+    let steps = overview.plan_deletion(&[identity]);
+    assert!(steps[0].remove_key);
+    certdesk_core::delete(&store, &steps, |_| {}).unwrap();
+    assert!(!store.list().unwrap().iter().any(|i| i.id == leaf_id), "deleted");
+
+    transfer::import_file(&store, &compatible, &new_password, true).unwrap();
+    let back = store.list().unwrap();
+    let entry = back.iter().find(|i| i.id == leaf_id).expect("re-imported");
+    assert_eq!(entry.key, KeyStatus::Exportable);
+    assert_eq!(store.export_private_key(entry).unwrap().as_slice(), original.keys[0].pkcs8.as_slice());
+    remove_everything(&store);
+}
+
+#[test]
+fn an_aes_file_imports_and_a_not_exportable_key_stays_put() {
+    let store = store();
+    remove_everything(&store);
+    let password = Secret::from("password");
+    transfer::import_file(&store, AES_FILE, &password, false).unwrap();
+    let listed = store.list().unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0].key, KeyStatus::NotExportable);
+    let refused = store.export_private_key(&listed[0]).unwrap_err();
+    assert_eq!(refused.kind(), "not_exportable", "{refused}");
+    remove_everything(&store);
+    assert!(store.list().unwrap().is_empty());
+}
+
+#[test]
+fn a_wrong_password_is_reported_before_the_store_is_touched() {
+    let store = store();
+    let err = transfer::import_file(&store, RSA_FILE, &Secret::from("Password"), true).unwrap_err();
+    assert_eq!(err.kind(), "wrong_password");
+}
