@@ -18,7 +18,7 @@ use zeroize::Zeroizing;
 pub use algorithm::{MacScheme, Scheme};
 pub use keys::{describe_private_key as keys_describe, KeyDescription};
 pub use pbe::{random_bytes, Cipher, Hash};
-pub use read::read;
+pub use read::{certificate_for_key, read};
 pub use write::{write, Contents, Profile};
 
 /// Files larger than this are refused before parsing: a PFX of one identity

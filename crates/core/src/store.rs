@@ -37,6 +37,13 @@ pub trait Keystore: Send + Sync {
     /// writes the file, so every platform writes the same profiles.
     fn export_private_key(&self, identity: &Identity) -> Result<Zeroizing<Vec<u8>>>;
 
+    /// Certificates the store keeps apart from the listed ones that may
+    /// complete a chain on export (Windows' `CA` and `Root` stores). NSS
+    /// lists every certificate, so it has none extra.
+    fn issuer_candidates(&self) -> Result<Vec<crate::model::Certificate>> {
+        Ok(Vec::new())
+    }
+
     /// Deletes one certificate and, if the plan says so, its private key.
     fn delete(&self, step: &DeletionStep) -> Result<()>;
 

@@ -73,21 +73,21 @@ pub fn convert(contents: &Pkcs12, password: &Secret, profile: Profile) -> Result
     )
 }
 
-/// The issuers of `identity` found among `all`, upward, ending at a
-/// self-signed certificate or where the store has no issuer; a loop ends it.
-pub fn chain_of<'a>(identity: &Identity, all: &'a [Identity]) -> Vec<&'a Identity> {
-    let mut chain: Vec<&Identity> = Vec::new();
-    let mut current = &identity.certificate;
+/// The issuers of `leaf` found in `pool`, upward, ending at a self-signed
+/// certificate or where the pool has no issuer; a loop ends it.
+pub fn chain_of<'a>(leaf: &Certificate, pool: &[&'a Certificate]) -> Vec<&'a Certificate> {
+    let mut chain: Vec<&Certificate> = Vec::new();
+    let mut current = leaf;
     while !current.self_signed {
-        let issuer = all.iter().find(|c| {
-            c.certificate.subject.same_name_as(&current.issuer)
-                && c.id != identity.id
-                && !chain.iter().any(|seen| seen.id == c.id)
+        let issuer = pool.iter().copied().find(|c| {
+            c.subject.same_name_as(&current.issuer)
+                && c.sha256 != leaf.sha256
+                && !chain.iter().any(|seen| seen.sha256 == c.sha256)
         });
         match issuer {
             Some(i) => {
                 chain.push(i);
-                current = &i.certificate;
+                current = i;
             }
             None => break,
         }
@@ -107,7 +107,9 @@ pub fn export_identity(
 ) -> Result<Vec<u8>> {
     let key: Zeroizing<Vec<u8>> = store.export_private_key(identity)?;
     let chain: Vec<Vec<u8>> = if include_chain {
-        chain_of(identity, all).iter().map(|c| c.certificate.der.clone()).collect()
+        let kept_apart = store.issuer_candidates()?;
+        let pool: Vec<&Certificate> = all.iter().map(|i| &i.certificate).chain(kept_apart.iter()).collect();
+        chain_of(&identity.certificate, &pool).iter().map(|c| c.der.clone()).collect()
     } else {
         Vec::new()
     };

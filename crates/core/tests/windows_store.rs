@@ -14,6 +14,9 @@
 //!   certdesk tries AT_KEYEXCHANGE and AT_SIGNATURE.
 //! - Wine's registry store writes deletions only on CERT_STORE_CTRL_COMMIT
 //!   (or its last release); certdesk commits after every change.
+//! - Wine's PFXImportCertStore links the key to every certificate of the
+//!   file and leaves self-signed ones out; certdesk decides which
+//!   certificate is personal and which is a root from the file itself.
 #![cfg(windows)]
 
 use certdesk_core::pkcs12::{self, Profile};
@@ -108,4 +111,34 @@ fn a_wrong_password_is_reported_before_the_store_is_touched() {
     let store = store();
     let err = transfer::import_file(&store, RSA_FILE, &Secret::from("Password"), true).unwrap_err();
     assert_eq!(err.kind(), "wrong_password");
+}
+
+const CHAIN_FILE: &[u8] =
+    include_bytes!("../../../tests/fixtures/pkcs12/bouncycastle-bc-java/bc-pkcs12-ber-helloworld.p12");
+
+#[test]
+fn intermediates_go_to_ca_roots_are_not_installed_and_export_rebuilds_the_chain() {
+    let store = store();
+    remove_everything(&store);
+    let password = Secret::from("hello world");
+    let original = pkcs12::read(CHAIN_FILE, &password).unwrap();
+    assert_eq!(original.certificates.len(), 3, "leaf, intermediate, root");
+    let ids: Vec<String> =
+        original.certificates.iter().map(|c| certdesk_core::Certificate::from_der(&c.der).unwrap().sha256).collect();
+
+    let outcome = transfer::import_file(&store, CHAIN_FILE, &password, true).unwrap();
+    assert_eq!(outcome.added, vec![ids[0].clone()], "only the leaf is a personal certificate");
+    assert_eq!(outcome.not_installed, vec![ids[2].clone()], "the root is left to the user: {outcome:?}");
+    let intermediates = store.issuer_candidates().unwrap();
+    assert!(intermediates.iter().any(|c| c.sha256 == ids[1]), "the intermediate went to the CA store");
+
+    let overview = Overview::of(&store, now(), time::Duration::days(90)).unwrap();
+    let leaf = overview.identities.iter().find(|i| i.id == ids[0]).unwrap();
+    let exported =
+        transfer::export_identity(&store, &overview.identities, leaf, &password, Profile::Compatible, true).unwrap();
+    let back = pkcs12::read(&exported, &password).unwrap();
+    let back_ids: Vec<String> =
+        back.certificates.iter().map(|c| certdesk_core::Certificate::from_der(&c.der).unwrap().sha256).collect();
+    assert_eq!(back_ids, ids[..2].to_vec(), "leaf and the intermediate from the CA store");
+    remove_everything(&store);
 }

@@ -303,7 +303,7 @@ fn decode_friendly_name(value: &Node) -> Option<String> {
 
 /// The certificate whose public key is the key's, else the one with the
 /// key's localKeyID.
-pub(super) fn certificate_for_key<'a>(certificates: &'a [CertBag], key: &KeyBag) -> Option<&'a CertBag> {
+pub fn certificate_for_key<'a>(certificates: &'a [CertBag], key: &KeyBag) -> Option<&'a CertBag> {
     let public = keys::describe_private_key(&key.pkcs8).ok().and_then(|d| d.public);
     if let Some(public) = public {
         if let Some(cert) = certificates.iter().find(|c| keys::certificate_public_key(&c.der).as_ref() == Some(&public))

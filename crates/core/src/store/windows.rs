@@ -183,6 +183,18 @@ impl Cert {
         }
     }
 
+    /// Unlinks the key from this certificate (the key itself stays).
+    fn forget_key(&self) -> io::Result<()> {
+        // SAFETY: a null value removes the property.
+        let ok =
+            unsafe { wc::CertSetCertificateContextProperty(self.0, wc::CERT_KEY_PROV_INFO_PROP_ID, 0, ptr::null()) };
+        if ok == 0 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(())
+        }
+    }
+
     fn has_key(&self) -> bool {
         self.property(wc::CERT_KEY_PROV_INFO_PROP_ID).is_some()
     }
@@ -520,6 +532,15 @@ impl Keystore for WindowsStore {
         // Wine's crypt32 drops friendly names on import; we set them from the file.
         let contents = crate::pkcs12::read(pfx, password)?;
         let friendly_name = contents.friendly_name().map(str::to_owned);
+        // The personal certificates are those whose public key is a key in
+        // the file, as certdesk's reader matched them. (Wine links the key to
+        // every certificate of the file; Windows only to the right one.)
+        let personal_ders: Vec<Vec<u8>> = contents
+            .keys
+            .iter()
+            .filter_map(|k| crate::pkcs12::certificate_for_key(&contents.certificates, k))
+            .map(|c| c.der.clone())
+            .collect();
         let before = self.list()?;
         let blob = wc::CRYPT_INTEGER_BLOB { cbData: pfx.len() as u32, pbData: pfx.as_ptr().cast_mut() };
         let wide_password = Zeroizing::new(wide(password.expose()));
@@ -537,16 +558,24 @@ impl Keystore for WindowsStore {
         let personal = self.personal()?;
         let intermediates = SystemStore::open("CA").map_err(|e| self.unavailable(&e.to_string()))?;
         let mut added: Vec<(Cert, bool)> = Vec::new();
-        let mut not_installed = Vec::new();
+        // Roots are decided from the file: Wine's import leaves self-signed
+        // certificates out of its result entirely.
+        let not_installed: Vec<String> = contents
+            .certificates
+            .iter()
+            .filter(|c| !personal_ders.contains(&c.der))
+            .filter_map(|c| Certificate::from_der(&c.der).ok())
+            .filter(|c| c.self_signed)
+            .map(|c| c.sha256)
+            .collect();
         for cert in temporary.certificates() {
             let Ok(parsed) = Certificate::from_der(cert.der()) else { continue };
-            let with_key = cert.has_key();
+            let with_key = personal_ders.iter().any(|d| d.as_slice() == cert.der());
             // Root certificates are never added silently: Windows asks the
             // user itself before trusting a root.
             let target = if with_key {
                 &personal
             } else if parsed.self_signed {
-                not_installed.push(parsed.sha256);
                 continue;
             } else {
                 &intermediates
@@ -558,6 +587,9 @@ impl Keystore for WindowsStore {
                     return Err(self.refused("adding a certificate", e));
                 }
             };
+            if !with_key && stored.has_key() {
+                let _ = stored.forget_key();
+            }
             if with_key && stored.friendly_name().is_none() {
                 if let Some(name) = &friendly_name {
                     let _ = stored.set_friendly_name(name);
@@ -574,6 +606,15 @@ impl Keystore for WindowsStore {
             already_present: Vec::new(),
             not_installed,
         })
+    }
+
+    fn issuer_candidates(&self) -> Result<Vec<Certificate>> {
+        let mut found = Vec::new();
+        for name in ["CA", "Root"] {
+            let store = SystemStore::open(name).map_err(|e| self.unavailable(&e.to_string()))?;
+            found.extend(store.certificates().iter().filter_map(|c| Certificate::from_der(c.der()).ok()));
+        }
+        Ok(found)
     }
 
     fn export_private_key(&self, identity: &Identity) -> Result<Zeroizing<Vec<u8>>> {
