@@ -15,6 +15,8 @@ use crate::prefs::PreferenceRecord;
 use crate::secret::Secret;
 
 pub mod capi_blob;
+#[cfg(target_os = "macos")]
+pub mod macos;
 #[cfg(unix)]
 pub mod nss;
 #[cfg(windows)]
@@ -144,6 +146,8 @@ impl StoreSpec {
             StoreSpec::Nss { dir, explicit } => Ok(Box::new(nss::NssStore::open(dir, !explicit)?)),
             #[cfg(windows)]
             StoreSpec::Windows { location, name } => Ok(Box::new(windows::WindowsStore::open(location, name)?)),
+            #[cfg(target_os = "macos")]
+            StoreSpec::Keychain { name } => Ok(Box::new(macos::KeychainStore::open(name)?)),
             other => Err(Error::StoreUnavailable {
                 store: other.to_string(),
                 why: "this kind of store does not exist on this computer".into(),
