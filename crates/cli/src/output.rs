@@ -204,13 +204,13 @@ fn key_fate(step: &DeletionStep) -> String {
     }
 }
 
-/// Shows what will be deleted, then asks. Questions go to stderr so that
-/// stdout stays clean for scripts.
-pub fn confirm_deletion(steps: &[DeletionStep]) -> bool {
+/// Lists what will be deleted, then asks; only "y" or "yes" agrees.
+/// Questions go to stderr so that stdout stays clean for scripts.
+fn ask_before_deleting(heading: &str, items: &[String]) -> bool {
     let mut err = anstream::stderr();
-    let _ = writeln!(err, "About to delete {} certificate(s):", steps.len());
-    for step in steps {
-        let _ = writeln!(err, "  - {} {}", describe(&step.identity), key_fate(step));
+    let _ = writeln!(err, "{heading}");
+    for item in items {
+        let _ = writeln!(err, "  - {item}");
     }
     let _ = write!(err, "Delete? This cannot be undone. [y/N] ");
     let _ = err.flush();
@@ -219,6 +219,11 @@ pub fn confirm_deletion(steps: &[DeletionStep]) -> bool {
         return false;
     }
     matches!(answer.trim().to_lowercase().as_str(), "y" | "yes")
+}
+
+pub fn confirm_deletion(steps: &[DeletionStep]) -> bool {
+    let items: Vec<String> = steps.iter().map(|s| format!("{} {}", describe(&s.identity), key_fate(s))).collect();
+    ask_before_deleting(&format!("About to delete {} certificate(s):", steps.len()), &items)
 }
 
 pub fn stdin_is_terminal() -> bool {
@@ -416,18 +421,8 @@ pub fn preferences(prefs: &[certdesk_core::prefs::Preference], json: bool) {
 }
 
 pub fn confirm_preference_deletion(prefs: &[&certdesk_core::prefs::Preference]) -> bool {
-    let mut err = anstream::stderr();
-    let _ = writeln!(err, "About to delete {} identity preference(s):", prefs.len());
-    for p in prefs {
-        let _ = writeln!(err, "  - {}", p.service);
-    }
-    let _ = write!(err, "Delete? [y/N] ");
-    let _ = err.flush();
-    let mut answer = String::new();
-    if std::io::stdin().lock().read_line(&mut answer).is_err() {
-        return false;
-    }
-    matches!(answer.trim().to_lowercase().as_str(), "y" | "yes")
+    let items: Vec<String> = prefs.iter().map(|p| p.service.clone()).collect();
+    ask_before_deleting(&format!("About to delete {} identity preference(s):", prefs.len()), &items)
 }
 
 pub fn preferences_deleted(done: &[(certdesk_core::prefs::Preference, String)], json: bool) {

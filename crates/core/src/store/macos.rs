@@ -82,40 +82,33 @@ impl KeychainStore {
         SecKeychain::default().map_err(|e| self.unavailable(&e.to_string()))
     }
 
-    fn identities(&self) -> Result<Vec<SecIdentity>> {
+    /// Every item of `class` in the login keychain, as references.
+    fn search(&self, class: ItemClass, what: &str) -> Result<Vec<Reference>> {
         let found = ItemSearchOptions::new()
             .keychains(&[self.login()?])
-            .class(ItemClass::identity())
+            .class(class)
             .load_refs(true)
             .limit(Limit::All)
             .search()
             .or_else(|e| if e.code() == ERR_SEC_ITEM_NOT_FOUND { Ok(Vec::new()) } else { Err(e) })
-            .map_err(|e| self.refused("listing identities", e))?;
+            .map_err(|e| self.refused(what, e))?;
         Ok(found
             .into_iter()
             .filter_map(|r| match r {
-                SearchResult::Ref(Reference::Identity(identity)) => Some(identity),
+                SearchResult::Ref(reference) => Some(reference),
                 _ => None,
             })
             .collect())
     }
 
+    fn identities(&self) -> Result<Vec<SecIdentity>> {
+        let found = self.search(ItemClass::identity(), "listing identities")?;
+        Ok(found.into_iter().filter_map(|r| if let Reference::Identity(i) = r { Some(i) } else { None }).collect())
+    }
+
     fn certificates(&self) -> Result<Vec<SecCertificate>> {
-        let found = ItemSearchOptions::new()
-            .keychains(&[self.login()?])
-            .class(ItemClass::certificate())
-            .load_refs(true)
-            .limit(Limit::All)
-            .search()
-            .or_else(|e| if e.code() == ERR_SEC_ITEM_NOT_FOUND { Ok(Vec::new()) } else { Err(e) })
-            .map_err(|e| self.refused("listing certificates", e))?;
-        Ok(found
-            .into_iter()
-            .filter_map(|r| match r {
-                SearchResult::Ref(Reference::Certificate(cert)) => Some(cert),
-                _ => None,
-            })
-            .collect())
+        let found = self.search(ItemClass::certificate(), "listing certificates")?;
+        Ok(found.into_iter().filter_map(|r| if let Reference::Certificate(c) = r { Some(c) } else { None }).collect())
     }
 
     fn identity_for(&self, identity: &Identity) -> Result<SecIdentity> {
