@@ -177,6 +177,16 @@ impl Scheme {
         matches!(self, Scheme::Pbes2 { .. })
     }
 
+    /// The most KDF rounds `decrypt` can spend: iterations times every
+    /// password form and key length it may try.
+    pub fn worst_case_rounds(&self, password: &Secret) -> u64 {
+        let attempts = match self {
+            Scheme::Pkcs12Pbe { .. } => 2 * password::for_pkcs12_kdf(password).len(),
+            Scheme::Pbes2 { .. } => 2 * password::for_pbkdf2(password).len(),
+        };
+        u64::from(self.iterations()) * attempts as u64
+    }
+
     /// Decrypts `data` trying each known password form; a result counts only
     /// if its padding is right and it parses as a DER/BER SEQUENCE, so a
     /// wrong key is never mistaken for content. Returns the plaintext and the
@@ -351,6 +361,15 @@ impl MacScheme {
         match self {
             MacScheme::Hmac { iterations, .. } | MacScheme::Pbmac1 { iterations, .. } => *iterations,
         }
+    }
+
+    /// The most KDF rounds `verify` can spend.
+    pub fn worst_case_rounds(&self, password: &Secret) -> u64 {
+        let forms = match self {
+            MacScheme::Hmac { .. } => password::for_pkcs12_kdf(password).len(),
+            MacScheme::Pbmac1 { .. } => 1,
+        };
+        u64::from(self.iterations()) * forms as u64
     }
 
     /// The label of the password form under which the MAC verifies.

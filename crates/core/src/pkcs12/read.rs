@@ -38,6 +38,25 @@ fn corrupt(why: &str) -> Error {
     Error::Corrupt { why: why.to_owned() }
 }
 
+/// Key-derivation rounds one file may cost in all, counted before they are
+/// spent. A Firefox export (600,000 rounds for the MAC and each of two bags,
+/// budgeted for two password forms each) needs 3 million, four times less
+/// than this; a hostile file repeating 10-million-round bags would otherwise
+/// keep certdesk busy for minutes.
+pub const MAX_TOTAL_ROUNDS: u64 = 12_000_000;
+
+/// Charges `rounds` against the file's budget before they are spent.
+fn charge(spent: &mut u64, rounds: u64) -> Result<(), Error> {
+    *spent = spent.saturating_add(rounds);
+    if *spent > MAX_TOTAL_ROUNDS {
+        return Err(Error::Unsupported {
+            what: format!("a file that asks for more than {MAX_TOTAL_ROUNDS} key-derivation rounds"),
+            hint: " (a normal export needs a few million; this one may be built to stall programs)".into(),
+        });
+    }
+    Ok(())
+}
+
 /// Reads and decrypts a PKCS#12 file.
 pub fn read(file: &[u8], password: &Secret) -> Result<Pkcs12, Error> {
     if file.is_empty() {
@@ -66,6 +85,10 @@ pub fn read(file: &[u8], password: &Secret) -> Result<Pkcs12, Error> {
     let auth_safe = pfx.child(1, "the contents")?;
     let auth_safe_bytes = content_info_data(auth_safe)?;
     let mac = pfx.children.get(2).map(MacScheme::parse).transpose()?;
+    let mut rounds = 0u64;
+    if let Some((scheme, _)) = &mac {
+        charge(&mut rounds, scheme.worst_case_rounds(password))?;
+    }
     let mac_form = mac.as_ref().and_then(|(scheme, expected)| scheme.verify(password, &auth_safe_bytes, expected));
 
     let mut reader = BagReader {
@@ -76,6 +99,7 @@ pub fn read(file: &[u8], password: &Secret) -> Result<Pkcs12, Error> {
         decrypt_form: None,
         certificates: Vec::new(),
         keys: Vec::new(),
+        rounds,
     };
     let contents = ber::parse(&auth_safe_bytes)?;
     for info in &contents.children {
@@ -147,6 +171,8 @@ struct BagReader<'a> {
     decrypt_form: Option<&'static str>,
     certificates: Vec<CertBag>,
     keys: Vec<KeyBag>,
+    /// KDF rounds charged so far (see `MAX_TOTAL_ROUNDS`).
+    rounds: u64,
 }
 
 impl BagReader<'_> {
@@ -172,6 +198,7 @@ impl BagReader<'_> {
                 _ => return Err(corrupt("an encrypted block has no content")),
             };
             self.protection.certificates.get_or_insert(scheme.clone());
+            charge(&mut self.rounds, scheme.worst_case_rounds(self.password))?;
             match scheme.decrypt(self.password, &ciphertext) {
                 Some((plain, form)) => {
                     self.note_opened(form);
@@ -239,6 +266,7 @@ impl BagReader<'_> {
                 let scheme = Scheme::parse(value.child(0, "the key's encryption")?)?;
                 let ciphertext = value.child(1, "the encrypted key")?.octets("the encrypted key")?;
                 self.protection.key.get_or_insert(scheme.clone());
+                charge(&mut self.rounds, scheme.worst_case_rounds(self.password))?;
                 match scheme.decrypt(self.password, ciphertext) {
                     Some((pkcs8, form)) => {
                         self.note_opened(form);

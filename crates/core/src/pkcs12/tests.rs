@@ -57,3 +57,34 @@ fn a_pbmac1_key_shorter_than_20_bytes_is_refused_as_forgeable() {
     assert!(parse(Some(1)).unwrap_err().to_string().contains("forge"));
     assert_eq!(parse(None).unwrap_err().kind(), "corrupt");
 }
+
+/// A file of many encrypted blocks, each at the 10-million-round limit:
+/// refused before any round is spent, instead of keeping the reader busy
+/// for minutes.
+#[test]
+fn a_file_built_to_stall_the_reader_is_refused_quickly() {
+    use super::ber::der;
+    let scheme = der::sequence(&[
+        &der::oid("1.2.840.113549.1.12.1.3"),
+        &der::sequence(&[&der::octet_string(&[1; 8]), &der::uint(10_000_000)]),
+    ]);
+    let encrypted_block = der::sequence(&[
+        &der::oid("1.2.840.113549.1.7.6"),
+        &der::explicit(
+            0,
+            &der::sequence(&[
+                &der::uint(0),
+                &der::sequence(&[&der::oid("1.2.840.113549.1.7.1"), &scheme, &der::tlv(0x80, &[0u8; 16])]),
+            ]),
+        ),
+    ]);
+    let blocks: Vec<&[u8]> = std::iter::repeat_n(encrypted_block.as_slice(), 10).collect();
+    let auth_safe = der::sequence(&blocks);
+    let file = der::sequence(&[
+        &der::uint(3),
+        &der::sequence(&[&der::oid("1.2.840.113549.1.7.1"), &der::explicit(0, &der::octet_string(&auth_safe))]),
+    ]);
+    let err = read(&file, &crate::Secret::from("x")).unwrap_err();
+    assert_eq!(err.kind(), "unsupported", "{err}");
+    assert!(err.to_string().contains("key-derivation rounds"), "{err}");
+}
