@@ -52,22 +52,24 @@ fn run(cli: &Cli) -> Result<(), Error> {
             let explicit = password.password_file.is_some()
                 || password.password_stdin
                 || std::env::var_os("CERTDESK_PASSWORD").is_some();
-            let report = if explicit || !inspect::needs_password(&bytes) {
-                let secret = if inspect::needs_password(&bytes) {
-                    password::existing(password.password_file.as_deref(), password.password_stdin, "CERTDESK_PASSWORD")?
-                } else {
-                    Secret::default()
-                };
-                inspect::inspect(&name, &bytes, &secret)?
-            } else {
+            let report = match (inspect::needs_password(&bytes), explicit) {
+                (false, _) => inspect::inspect(&name, &bytes, &Secret::default())?,
+                (true, true) => {
+                    let secret = password::existing(
+                        password.password_file.as_deref(),
+                        password.password_stdin,
+                        "CERTDESK_PASSWORD",
+                    )?;
+                    inspect::inspect(&name, &bytes, &secret)?
+                }
                 // Many files have no password: try that before asking.
-                match inspect::inspect(&name, &bytes, &Secret::default()) {
+                (true, false) => match inspect::inspect(&name, &bytes, &Secret::default()) {
                     Err(Error::WrongPassword) => {
                         let secret = password::existing(None, false, "CERTDESK_PASSWORD")?;
                         inspect::inspect(&name, &bytes, &secret)?
                     }
                     other => other?,
-                }
+                },
             };
             output::inspection(&report, cli.json);
             return Ok(());
@@ -106,7 +108,7 @@ fn run(cli: &Cli) -> Result<(), Error> {
             let overview = overview()?;
             let targets = overview.resolve(ids)?;
             let steps = overview.plan_deletion(&targets);
-            confirm(&steps, *yes)?;
+            confirm(*yes, || output::confirm_deletion(&steps))?;
             certdesk_core::delete(&*store, &steps, |step| output::deleting(step, cli.json))?;
             output::deleted(&steps, cli.json);
         }
@@ -121,7 +123,7 @@ fn run(cli: &Cli) -> Result<(), Error> {
             if *apply && !shown.is_empty() {
                 let targets: Vec<_> = shown.iter().map(|(i, _)| *i).collect();
                 let steps = overview.plan_deletion(&targets);
-                confirm(&steps, *yes)?;
+                confirm(*yes, || output::confirm_deletion(&steps))?;
                 certdesk_core::delete(&*store, &steps, |step| output::deleting(step, cli.json))?;
                 output::deleted(&steps, cli.json);
             }
@@ -134,6 +136,7 @@ fn run(cli: &Cli) -> Result<(), Error> {
             output::imported(&outcome, cli.json);
         }
         Command::Export { id, out, profile, no_chain, force, password_file, password_stdin } => {
+            // Checked again when saving; checked here so nobody types a password in vain.
             if !force && out.exists() {
                 return Err(Error::AlreadyExists { path: out.clone() });
             }
@@ -171,15 +174,8 @@ fn run(cli: &Cli) -> Result<(), Error> {
             } else {
                 ids.iter().map(|id| prefs::find(&found, id)).collect::<Result<_, _>>()?
             };
-            if !chosen.is_empty() && !yes {
-                if !output::stdin_is_terminal() {
-                    return Err(Error::InvalidInput(
-                        "deleting needs confirmation; not on a terminal, so add --yes to confirm".into(),
-                    ));
-                }
-                if !output::confirm_preference_deletion(&chosen) {
-                    return Err(Error::Cancelled);
-                }
+            if !chosen.is_empty() {
+                confirm(*yes, || output::confirm_preference_deletion(&chosen))?;
             }
             let mut routes = Vec::new();
             for preference in &chosen {
@@ -225,7 +221,8 @@ fn listed<'a>(
 }
 
 /// Deleting needs a yes: from --yes, or typed at a terminal.
-fn confirm(steps: &[certdesk_core::DeletionStep], yes: bool) -> Result<(), Error> {
+/// `ask` puts the question at the terminal and says whether the user agreed.
+fn confirm(yes: bool, ask: impl FnOnce() -> bool) -> Result<(), Error> {
     if yes {
         return Ok(());
     }
@@ -234,7 +231,7 @@ fn confirm(steps: &[certdesk_core::DeletionStep], yes: bool) -> Result<(), Error
             "deleting needs confirmation; not on a terminal, so add --yes to confirm".into(),
         ));
     }
-    if output::confirm_deletion(steps) {
+    if ask() {
         Ok(())
     } else {
         Err(Error::Cancelled)

@@ -255,13 +255,26 @@ impl Identity {
 /// characters; colons and case are ignored, as thumbprints are often copied
 /// from Windows dialogs as `AB:CD:…`).
 pub fn find_by_id_prefix<'a>(identities: &'a [Identity], prefix: &str) -> Result<&'a Identity> {
+    find_unique_by_prefix(identities, |i| &i.id, prefix, 8, "certificate", "certdesk list")
+}
+
+/// The one item whose hex id starts with `prefix`: the rule behind every id
+/// the CLI accepts (certificates, identity preferences).
+pub(crate) fn find_unique_by_prefix<'a, T>(
+    items: &'a [T],
+    id_of: impl Fn(&T) -> &str,
+    prefix: &str,
+    min_len: usize,
+    kind: &str,
+    listed_by: &str,
+) -> Result<&'a T> {
     let wanted: String = prefix.chars().filter(|c| !matches!(c, ':' | ' ')).collect::<String>().to_ascii_lowercase();
-    if wanted.len() < 8 || !wanted.chars().all(|c| c.is_ascii_hexdigit()) {
+    if wanted.len() < min_len || !wanted.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(Error::InvalidInput(format!(
-            "\"{prefix}\" is not a certificate id; give at least 8 hexadecimal characters of the id shown by `certdesk list`"
+            "\"{prefix}\" is not a {kind} id; give at least {min_len} hexadecimal characters of an id shown by `{listed_by}`"
         )));
     }
-    let mut matches = identities.iter().filter(|i| i.id.starts_with(&wanted));
+    let mut matches = items.iter().filter(|i| id_of(i).starts_with(&wanted));
     match (matches.next(), matches.count()) {
         (None, _) => Err(Error::NotFound { prefix: prefix.to_owned() }),
         (Some(one), 0) => Ok(one),

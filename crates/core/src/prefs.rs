@@ -154,18 +154,7 @@ pub fn load(store: &dyn crate::Keystore, overview: &crate::Overview) -> crate::R
     Ok(assess(&records, |r| store.resolve_certificate_ref(r), &overview.identities, &overview.assessments))
 }
 
-/// Finds preferences by id prefix (at least 4 hex characters).
+/// Finds a preference by id prefix (at least 4 hex characters).
 pub fn find<'a>(prefs: &'a [Preference], prefix: &str) -> crate::Result<&'a Preference> {
-    let wanted = prefix.to_ascii_lowercase();
-    if wanted.len() < 4 || !wanted.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(crate::Error::InvalidInput(format!(
-            "\"{prefix}\" is not a preference id; use `certdesk prefs list` to see them"
-        )));
-    }
-    let mut found = prefs.iter().filter(|p| p.id.starts_with(&wanted));
-    match (found.next(), found.count()) {
-        (None, _) => Err(crate::Error::NotFound { prefix: prefix.to_owned() }),
-        (Some(one), 0) => Ok(one),
-        (Some(_), more) => Err(crate::Error::AmbiguousId { prefix: prefix.to_owned(), count: more + 1 }),
-    }
+    crate::model::find_unique_by_prefix(prefs, |p| &p.id, prefix, 4, "preference", "certdesk prefs list")
 }

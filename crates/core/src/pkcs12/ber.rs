@@ -158,7 +158,8 @@ fn is_string_tag(primitive_tag: u8) -> bool {
     matches!(primitive_tag, tag::OCTET_STRING | tag::BIT_STRING | tag::UTF8_STRING | tag::BMP_STRING)
 }
 
-fn flatten(pieces: &[Node]) -> Result<Vec<u8>, Error> {
+/// The concatenated content of a string split into BER pieces.
+pub fn flatten(pieces: &[Node]) -> Result<Vec<u8>, Error> {
     let mut out = Vec::new();
     for piece in pieces {
         if !piece.children.is_empty() {
@@ -233,7 +234,18 @@ impl Node {
 
 /// DER encoding, for what certdesk writes.
 pub mod der {
-    use super::tag;
+    use super::{tag, Node};
+
+    /// Re-encodes a parsed element as DER (a key bag's PrivateKeyInfo and
+    /// nested SafeContents arrive already parsed).
+    pub fn encode(node: &Node) -> Vec<u8> {
+        if node.children.is_empty() && node.tag & 0x20 == 0 {
+            tlv(node.tag, &node.data)
+        } else {
+            let inner: Vec<u8> = node.children.iter().flat_map(encode).collect();
+            tlv(node.tag, &inner)
+        }
+    }
 
     pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
         let mut out = Vec::with_capacity(content.len() + 6);

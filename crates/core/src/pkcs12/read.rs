@@ -192,7 +192,7 @@ impl BagReader<'_> {
                     if n.children.is_empty() {
                         n.data.clone()
                     } else {
-                        flatten(&n.children)
+                        ber::flatten(&n.children)?
                     }
                 }
                 _ => return Err(corrupt("an encrypted block has no content")),
@@ -259,7 +259,7 @@ impl BagReader<'_> {
                 self.certificates.push(CertBag { der, friendly_name, local_key_id });
             }
             oid::KEY_BAG => {
-                let pkcs8 = Zeroizing::new(encode_node(value));
+                let pkcs8 = Zeroizing::new(ber::der::encode(value));
                 self.keys.push(KeyBag { pkcs8, friendly_name, local_key_id });
             }
             oid::SHROUDED_KEY_BAG => {
@@ -276,27 +276,12 @@ impl BagReader<'_> {
                 }
             }
             oid::SAFE_CONTENTS_BAG => {
-                let nested = encode_node(value);
+                let nested = ber::der::encode(value);
                 self.safe_contents(&nested, depth + 1)?;
             }
             _ => self.protection.other_bags += 1,
         }
         Ok(())
-    }
-}
-
-fn flatten(pieces: &[Node]) -> Vec<u8> {
-    pieces.iter().flat_map(|p| p.data.iter().copied()).collect()
-}
-
-/// Re-encodes a parsed node as DER (for a key bag's PrivateKeyInfo and
-/// nested SafeContents, which arrive already parsed).
-fn encode_node(node: &Node) -> Vec<u8> {
-    if node.children.is_empty() && node.tag & 0x20 == 0 {
-        ber::der::tlv(node.tag, &node.data)
-    } else {
-        let inner: Vec<u8> = node.children.iter().flat_map(encode_node).collect();
-        ber::der::tlv(node.tag, &inner)
     }
 }
 

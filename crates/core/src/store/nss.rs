@@ -258,25 +258,33 @@ impl NssStore {
     /// (PKCS#11 lets CKA_EXTRACTABLE go from true to false, never back).
     fn forbid_export(&self, session: &Session, added: &[Identity]) -> Result<()> {
         for identity in added {
-            for handle in self.certificate_handles(session, &identity.certificate.der)? {
-                let Some(Attribute::Id(id)) = session
-                    .get_attributes(handle, &[AttributeType::Id])
-                    .map_err(|e| self.refused("reading the certificate", e))?
-                    .pop()
-                else {
-                    continue;
-                };
-                let keys = session
-                    .find_objects(&[Attribute::Class(ObjectClass::PRIVATE_KEY), Attribute::Id(id)])
-                    .map_err(|e| self.refused("finding the key", e))?;
-                for key in keys {
-                    session
-                        .update_attributes(key, &[Attribute::Extractable(false)])
-                        .map_err(|e| self.refused("marking the key not exportable", e))?;
-                }
+            for key in self.private_keys_of(session, identity)? {
+                session
+                    .update_attributes(key, &[Attribute::Extractable(false)])
+                    .map_err(|e| self.refused("marking the key not exportable", e))?;
             }
         }
         Ok(())
+    }
+
+    /// The private-key objects of a certificate: those with its CKA_ID.
+    fn private_keys_of(&self, session: &Session, identity: &Identity) -> Result<Vec<ObjectHandle>> {
+        let mut keys = Vec::new();
+        for cert in self.certificate_handles(session, &identity.certificate.der)? {
+            let Some(Attribute::Id(id)) = session
+                .get_attributes(cert, &[AttributeType::Id])
+                .map_err(|e| self.refused("reading the certificate", e))?
+                .pop()
+            else {
+                continue;
+            };
+            keys.extend(
+                session
+                    .find_objects(&[Attribute::Class(ObjectClass::PRIVATE_KEY), Attribute::Id(id)])
+                    .map_err(|e| self.refused("finding the key", e))?,
+            );
+        }
+        Ok(keys)
     }
 
     /// softokn never hands out a private key's value, but it wraps keys: we
@@ -286,21 +294,11 @@ impl NssStore {
     /// extractable stays in the database.
     fn export_key_in(&self, session: &Session, identity: &Identity) -> Result<Zeroizing<Vec<u8>>> {
         let not_exportable = |why: &str| Error::NotExportable { why: why.to_owned() };
-        let cert = self
-            .certificate_handles(session, &identity.certificate.der)?
-            .into_iter()
-            .next()
-            .ok_or_else(|| Error::NotFound { prefix: identity.id.clone() })?;
-        let Some(Attribute::Id(id)) = session
-            .get_attributes(cert, &[AttributeType::Id])
-            .map_err(|e| self.refused("reading the certificate", e))?
-            .pop()
-        else {
-            return Err(not_exportable("it has no private key in this database"));
-        };
-        let key = session
-            .find_objects(&[Attribute::Class(ObjectClass::PRIVATE_KEY), Attribute::Id(id)])
-            .map_err(|e| self.refused("finding the key", e))?
+        if self.certificate_handles(session, &identity.certificate.der)?.is_empty() {
+            return Err(Error::NotFound { prefix: identity.id.clone() });
+        }
+        let key = self
+            .private_keys_of(session, identity)?
             .into_iter()
             .next()
             .ok_or_else(|| not_exportable("it has no private key in this database"))?;

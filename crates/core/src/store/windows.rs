@@ -421,11 +421,7 @@ fn cng_export_pkcs8(handle: usize) -> Result<Zeroizing<Vec<u8>>> {
     let algorithm = scheme.to_der();
     // The parameters are the AlgorithmIdentifier's second element.
     let parsed = crate::pkcs12::ber::parse(&algorithm)?;
-    let params_der = {
-        let p = &parsed.children[1];
-        let inner: Vec<u8> = p.children.iter().flat_map(|c| crate::pkcs12::ber::der::tlv(c.tag, &c.data)).collect();
-        crate::pkcs12::ber::der::tlv(p.tag, &inner)
-    };
+    let params_der = crate::pkcs12::ber::der::encode(&parsed.children[1]);
     let mut oid = b"1.2.840.113549.1.12.1.3\0".to_vec();
     let mut secret = Zeroizing::new(wide(throwaway.expose()));
     let mut params_buf = params_der.clone();
