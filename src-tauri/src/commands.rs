@@ -1,31 +1,400 @@
 //! Tauri commands: each one calls into certdesk-core off the UI thread and
-//! hands back its answer or a `{kind, message}` error. No rules live here.
+//! hands back its answer or a `{kind, message}` error. No rules live here:
+//! what is superseded, what a deletion removes, how a file is named on
+//! export, all come from the core, as they do for the CLI.
+
+use std::path::PathBuf;
 
 use serde::Serialize;
-use tauri::async_runtime::spawn_blocking;
+use tauri::ipc::Channel;
 use tauri::State;
 
-use certdesk_core::{health, ListEntry, Overview};
+use certdesk_core::health::CleanupReason;
+use certdesk_core::inspect::{self, Inspection};
+use certdesk_core::pkcs12::Profile;
+use certdesk_core::prefs::{self, Preference};
+use certdesk_core::store::{self, ImportOutcome, StoreChoice};
+use certdesk_core::transfer::{self, ExportedFile};
+use certdesk_core::{Certificate, Error, KeyStatus, ListEntry, Overview, Secret};
 
 use crate::ipc_error::IpcError;
+use crate::settings::Settings;
 use crate::state::AppState;
+
+type Reply<T> = Result<T, IpcError>;
+
+/// Runs store work on a worker thread so the window never freezes.
+async fn off_ui_thread<T: Send + 'static>(
+    work: impl FnOnce() -> certdesk_core::Result<T> + Send + 'static,
+) -> Reply<T> {
+    tauri::async_runtime::spawn_blocking(work).await.map_err(IpcError::internal)?.map_err(IpcError::from)
+}
+
+/// Opens the current store and reads it with the health rules applied.
+fn open_overview(
+    state: &AppState,
+) -> impl FnOnce() -> certdesk_core::Result<(Box<dyn certdesk_core::Keystore>, Overview)> {
+    let spec = state.store();
+    let window = state.renewal_window();
+    move || {
+        let store = spec.open()?;
+        let overview = Overview::of(&*store, time::OffsetDateTime::now_utc(), window)?;
+        Ok((store, overview))
+    }
+}
+
+/// Progress of a long job, sent as each item starts.
+#[derive(Clone, Serialize)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+    pub name: String,
+}
 
 #[derive(Serialize)]
 pub struct Listing {
     pub store: String,
     pub entries: Vec<ListEntry>,
+    /// Identity preferences exist only in macOS keychains.
+    pub preferences_supported: bool,
 }
 
 #[tauri::command]
-pub async fn list_certificates(state: State<'_, AppState>, within_days: Option<u32>) -> Result<Listing, IpcError> {
-    let spec = state.store.clone(); // owned: the worker outlives the borrow
-    let window = within_days.map_or(health::DEFAULT_RENEWAL_WINDOW, |d| time::Duration::days(i64::from(d)));
-    spawn_blocking(move || {
-        let store = spec.open()?;
-        let overview = Overview::of(&*store, time::OffsetDateTime::now_utc(), window)?;
-        Ok(Listing { store: store.spec(), entries: overview.list_entries() })
+pub async fn list_certificates(state: State<'_, AppState>) -> Reply<Listing> {
+    let open = open_overview(&state);
+    off_ui_thread(move || {
+        let (store, overview) = open()?;
+        let preferences_supported = store.spec().starts_with("keychain:");
+        Ok(Listing { store: store.spec(), entries: overview.list_entries(), preferences_supported })
     })
     .await
-    .map_err(IpcError::internal)?
-    .map_err(|e: certdesk_core::Error| e.into())
+}
+
+#[derive(Serialize)]
+pub struct ChainLink {
+    pub subject: String,
+    pub issuer: String,
+    pub sha256: String,
+    pub not_after: String,
+}
+
+#[derive(Serialize)]
+pub struct Details {
+    pub certificate: Certificate,
+    pub friendly_name: Option<String>,
+    pub key: KeyStatus,
+    /// Issuers found in the store, upward from the certificate's own issuer.
+    pub chain: Vec<ChainLink>,
+    /// False when the chain stops before a root: an issuer is not installed.
+    pub chain_complete: bool,
+}
+
+#[tauri::command]
+pub async fn certificate_details(state: State<'_, AppState>, id: String) -> Reply<Details> {
+    let open = open_overview(&state);
+    off_ui_thread(move || {
+        let (store, overview) = open()?;
+        let identity = overview.resolve(&[&id])?[0];
+        let kept_apart = store.issuer_candidates()?;
+        let pool: Vec<&Certificate> =
+            overview.identities.iter().map(|i| &i.certificate).chain(kept_apart.iter()).collect();
+        let chain = transfer::chain_of(&identity.certificate, &pool);
+        let top = chain.last().copied().unwrap_or(&identity.certificate);
+        let chain_complete = top.self_signed;
+        Ok(Details {
+            certificate: identity.certificate.clone(),
+            friendly_name: identity.friendly_name.clone(),
+            key: identity.key,
+            chain: chain
+                .iter()
+                .map(|c| ChainLink {
+                    subject: c.subject.rfc4514.clone(),
+                    issuer: c.issuer.rfc4514.clone(),
+                    sha256: c.sha256.clone(),
+                    not_after: rfc3339(c.not_after),
+                })
+                .collect(),
+            chain_complete,
+        })
+    })
+    .await
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+/// What a file holds, before anything is written. Without a password, a
+/// PKCS#12 file is tried with the empty one (many are made that way); the
+/// front end asks for a password on `wrong_password`.
+#[tauri::command]
+pub async fn inspect_file(path: PathBuf, password: Option<Secret>) -> Reply<Inspection> {
+    off_ui_thread(move || {
+        let bytes = transfer::read_file(&path)?;
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        inspect::inspect(&name, &bytes, &password.unwrap_or_default())
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn import_file(
+    state: State<'_, AppState>,
+    path: PathBuf,
+    password: Secret,
+    exportable: bool,
+) -> Reply<ImportOutcome> {
+    let spec = state.store();
+    off_ui_thread(move || {
+        let bytes = transfer::read_file(&path)?;
+        let store = spec.open()?;
+        transfer::import_file(&*store, &bytes, &password, exportable)
+    })
+    .await
+}
+
+fn profile_named(name: &str) -> certdesk_core::Result<Profile> {
+    match name {
+        "compatible" => Ok(Profile::Compatible),
+        "modern" => Ok(Profile::Modern),
+        other => Err(Error::InvalidInput(format!("\"{other}\" is not an export format"))),
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportRequest {
+    pub ids: Vec<String>,
+    /// The file for one certificate, the folder for several.
+    pub target: PathBuf,
+    pub to_folder: bool,
+    pub password: Secret,
+    pub profile: String,
+    pub include_chain: bool,
+    pub overwrite: bool,
+}
+
+/// Exports one certificate to a file, or several to a folder (one PFX each
+/// and a plain list); every file is read back and verified before success.
+#[tauri::command]
+pub async fn export_certificates(
+    state: State<'_, AppState>,
+    request: ExportRequest,
+    on_progress: Channel<Progress>,
+) -> Reply<Vec<ExportedFile>> {
+    let open = open_overview(&state);
+    off_ui_thread(move || {
+        let profile = profile_named(&request.profile)?;
+        let (store, overview) = open()?;
+        let targets = overview.resolve(&request.ids)?;
+        let total = targets.len();
+        let report = |done: usize, identity: &certdesk_core::Identity| {
+            let _ = on_progress.send(Progress { done, total, name: identity.certificate.display_name().to_owned() });
+        };
+        if request.to_folder {
+            return transfer::export_to_folder(
+                &*store,
+                &overview.identities,
+                &targets,
+                &request.target,
+                &request.password,
+                profile,
+                request.include_chain,
+                request.overwrite,
+                report,
+            );
+        }
+        let [identity] = targets[..] else {
+            return Err(Error::InvalidInput("export to one file takes one certificate; choose a folder".into()));
+        };
+        if !identity.key.has_private_key() {
+            return Err(Error::NotExportable { why: "this store holds no private key for it".into() });
+        }
+        report(0, identity);
+        let file = transfer::export_identity(
+            &*store,
+            &overview.identities,
+            identity,
+            &request.password,
+            profile,
+            request.include_chain,
+        )?;
+        transfer::save_private_file(&request.target, &file, request.overwrite)?;
+        Ok(vec![ExportedFile { id: identity.id.clone(), path: request.target.clone() }])
+    })
+    .await
+}
+
+/// The name the save dialog proposes: the same rule as a folder export's files.
+#[tauri::command]
+pub async fn export_file_name(state: State<'_, AppState>, id: String) -> Reply<String> {
+    let open = open_overview(&state);
+    off_ui_thread(move || {
+        let (_, overview) = open()?;
+        Ok(transfer::export_file_name(overview.resolve(&[&id])?[0]))
+    })
+    .await
+}
+
+#[derive(Serialize)]
+pub struct PlannedStep {
+    pub entry: ListEntry,
+    pub remove_key: bool,
+    /// The last certificate of its name that still works: the app asks twice.
+    pub last_working: bool,
+}
+
+/// What deleting `ids` would do, shown in the confirmation before anything happens.
+#[tauri::command]
+pub async fn plan_deletion(state: State<'_, AppState>, ids: Vec<String>) -> Reply<Vec<PlannedStep>> {
+    let open = open_overview(&state);
+    off_ui_thread(move || {
+        let (_, overview) = open()?;
+        let targets = overview.resolve(&ids)?;
+        let last_working: Vec<String> = overview.last_working(&targets).iter().map(|i| i.id.clone()).collect();
+        let entries = overview.list_entries();
+        Ok(overview
+            .plan_deletion(&targets)
+            .into_iter()
+            .map(|step| PlannedStep {
+                entry: entries.iter().find(|e| e.id == step.identity.id).cloned().expect("planned from the overview"),
+                remove_key: step.remove_key,
+                last_working: last_working.contains(&step.identity.id),
+            })
+            .collect())
+    })
+    .await
+}
+
+/// Deletes `ids` (the plan is made again here, from the store as it is now).
+#[tauri::command]
+pub async fn delete_certificates(
+    state: State<'_, AppState>,
+    ids: Vec<String>,
+    on_progress: Channel<Progress>,
+) -> Reply<usize> {
+    let open = open_overview(&state);
+    off_ui_thread(move || {
+        let (store, overview) = open()?;
+        let targets = overview.resolve(&ids)?;
+        let steps = overview.plan_deletion(&targets);
+        let total = steps.len();
+        let mut done = 0;
+        certdesk_core::delete(&*store, &steps, |step| {
+            done += 1;
+            let name = step.identity.certificate.display_name().to_owned();
+            let _ = on_progress.send(Progress { done, total, name });
+        })?;
+        Ok(total)
+    })
+    .await
+}
+
+#[derive(Serialize)]
+pub struct CleanupItem {
+    pub entry: ListEntry,
+    pub reasons: Vec<CleanupReason>,
+}
+
+#[tauri::command]
+pub async fn cleanup_candidates(state: State<'_, AppState>) -> Reply<Vec<CleanupItem>> {
+    let open = open_overview(&state);
+    off_ui_thread(move || {
+        let (_, overview) = open()?;
+        let entries = overview.list_entries();
+        Ok(overview
+            .cleanup_candidates()
+            .into_iter()
+            .map(|c| CleanupItem {
+                entry: entries.iter().find(|e| e.id == c.id).cloned().expect("candidate from the overview"),
+                reasons: c.reasons,
+            })
+            .collect())
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn list_preferences(state: State<'_, AppState>) -> Reply<Vec<Preference>> {
+    let open = open_overview(&state);
+    off_ui_thread(move || {
+        let (store, overview) = open()?;
+        prefs::load(&*store, &overview)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn delete_preferences(state: State<'_, AppState>, ids: Vec<String>) -> Reply<usize> {
+    let open = open_overview(&state);
+    off_ui_thread(move || {
+        let (store, overview) = open()?;
+        let found = prefs::load(&*store, &overview)?;
+        let chosen: Vec<&Preference> = ids.iter().map(|id| prefs::find(&found, id)).collect::<Result<_, _>>()?;
+        for preference in &chosen {
+            store.delete_identity_preference(&preference.service)?;
+        }
+        Ok(chosen.len())
+    })
+    .await
+}
+
+#[derive(Serialize)]
+pub struct SettingsView {
+    pub settings: Settings,
+    /// The store in use now (the chosen one, or `CERTDESK_STORE`, or the default).
+    pub store: String,
+    pub store_choices: Vec<StoreChoice>,
+    /// Linux only: the store may be a folder the user picks.
+    pub store_is_choosable: bool,
+}
+
+#[tauri::command]
+pub async fn get_settings(state: State<'_, AppState>) -> Reply<SettingsView> {
+    let settings = state.settings();
+    let store = state.store().to_string();
+    off_ui_thread(move || {
+        Ok(SettingsView {
+            settings,
+            store,
+            store_choices: store::stores_on_this_computer(),
+            store_is_choosable: cfg!(all(unix, not(target_os = "macos"))),
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn save_settings(state: State<'_, AppState>, settings: Settings) -> Reply<()> {
+    settings.validate().map_err(|why| IpcError::from(Error::InvalidInput(why)))?;
+    if let Some(spec) = &settings.store {
+        spec.parse::<certdesk_core::StoreSpec>()?;
+    }
+    if let Some(path) = &state.settings_path {
+        settings
+            .save(path)
+            .map_err(|e| IpcError::from(Error::Io { what: format!("saving {}", path.display()), source: e }))?;
+    }
+    state.replace_settings(settings);
+    Ok(())
+}
+
+/// "Show in folder" after an export: the system's file manager, with the file selected where it can.
+#[tauri::command]
+pub async fn reveal_in_folder(path: PathBuf) -> Reply<()> {
+    use std::process::Command;
+    let mut command = if cfg!(windows) {
+        let mut c = Command::new("explorer");
+        c.arg(format!("/select,{}", path.display()));
+        c
+    } else if cfg!(target_os = "macos") {
+        let mut c = Command::new("open");
+        c.arg("-R").arg(&path);
+        c
+    } else {
+        let mut c = Command::new("xdg-open");
+        c.arg(if path.is_dir() { path.as_path() } else { path.parent().unwrap_or(&path) });
+        c
+    };
+    command.spawn().map(drop).map_err(|e| Error::Io { what: "opening the file manager".into(), source: e }.into())
 }

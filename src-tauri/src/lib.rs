@@ -2,12 +2,35 @@
 
 mod commands;
 mod ipc_error;
+mod settings;
 mod state;
+
+use tauri::Manager as _;
 
 pub fn run() {
     tauri::Builder::default()
-        .manage(state::AppState::from_environment())
-        .invoke_handler(tauri::generate_handler![commands::list_certificates])
+        .plugin(tauri_plugin_dialog::init())
+        .setup(|app| {
+            let settings_path = app.path().app_config_dir().ok().map(|dir| dir.join("settings.json"));
+            app.manage(state::AppState::new(settings_path));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::list_certificates,
+            commands::certificate_details,
+            commands::inspect_file,
+            commands::import_file,
+            commands::export_file_name,
+            commands::export_certificates,
+            commands::plan_deletion,
+            commands::delete_certificates,
+            commands::cleanup_candidates,
+            commands::list_preferences,
+            commands::delete_preferences,
+            commands::get_settings,
+            commands::save_settings,
+            commands::reveal_in_folder,
+        ])
         .run(tauri::generate_context!())
         .expect("error while running certdesk");
 }

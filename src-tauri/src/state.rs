@@ -1,19 +1,49 @@
-//! What the app holds between commands: which store it works on.
+//! What the app holds between commands: the settings and the store they name.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
 
 use certdesk_core::StoreSpec;
 
+use crate::settings::Settings;
+
 pub struct AppState {
-    /// From `CERTDESK_STORE` when set (the tests point the app at a temporary
-    /// database this way), else the platform's default store.
-    pub store: StoreSpec,
+    pub settings: Mutex<Settings>,
+    /// Where the settings are saved; `None` when the system has no config folder.
+    pub settings_path: Option<PathBuf>,
+    /// Set from `CERTDESK_STORE` (the tests point the app at a temporary
+    /// database this way); it wins over the saved setting for this run.
+    store_override: Mutex<Option<StoreSpec>>,
 }
 
 impl AppState {
-    pub fn from_environment() -> Self {
-        let store = std::env::var("CERTDESK_STORE")
-            .ok()
-            .and_then(|spec| spec.parse().ok())
-            .unwrap_or_else(StoreSpec::default_for_this_os);
-        AppState { store }
+    pub fn new(settings_path: Option<PathBuf>) -> Self {
+        let settings = settings_path.as_deref().map(Settings::load).unwrap_or_default();
+        let store_override = std::env::var("CERTDESK_STORE").ok().and_then(|spec| spec.parse().ok());
+        AppState { settings: Mutex::new(settings), settings_path, store_override: Mutex::new(store_override) }
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.settings.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The store to open now: the override, else the chosen one, else the platform's default.
+    pub fn store(&self) -> StoreSpec {
+        if let Some(spec) = self.store_override.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+            return spec;
+        }
+        self.settings().store.and_then(|s| s.parse().ok()).unwrap_or_else(StoreSpec::default_for_this_os)
+    }
+
+    /// A store chosen in the settings replaces the override for the rest of the run.
+    pub fn replace_settings(&self, settings: Settings) {
+        if settings.store != self.settings().store {
+            *self.store_override.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        }
+        *self.settings.lock().unwrap_or_else(|e| e.into_inner()) = settings;
+    }
+
+    pub fn renewal_window(&self) -> time::Duration {
+        time::Duration::days(i64::from(self.settings().renewal_days))
     }
 }

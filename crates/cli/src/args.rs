@@ -99,6 +99,28 @@ pub enum Command {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Export certificates with their private keys into a folder, one .pfx each under one
+    /// password, plus a plain list of what was exported (for moving to a new PC)
+    ExportFolder {
+        /// Where to write the files
+        folder: PathBuf,
+        /// Ids of the certificates (at least 8 characters each); none = every one whose key can be exported
+        ids: Vec<String>,
+        #[arg(long, value_enum, default_value_t = ProfileArg::Compatible)]
+        profile: ProfileArg,
+        /// Leave out the issuing certificates
+        #[arg(long)]
+        no_chain: bool,
+        /// Replace files of the same names
+        #[arg(long)]
+        force: bool,
+        /// The files' password: from the first line of this file
+        #[arg(long, value_name = "FILE", conflicts_with = "password_stdin")]
+        password_file: Option<PathBuf>,
+        /// The files' password: from the first line of standard input
+        #[arg(long)]
+        password_stdin: bool,
+    },
     /// macOS identity preferences: which certificate Safari offers to which site
     #[command(subcommand)]
     Prefs(PrefsCommand),

@@ -31,23 +31,11 @@ fn main() -> ExitCode {
     }
 }
 
-fn read_file(path: &std::path::Path) -> Result<Vec<u8>, Error> {
-    let meta =
-        std::fs::metadata(path).map_err(|e| Error::Io { what: format!("reading {}", path.display()), source: e })?;
-    if meta.len() > certdesk_core::pkcs12::MAX_FILE_SIZE as u64 {
-        return Err(Error::Unsupported {
-            what: format!("a file of {} MiB", meta.len() / (1024 * 1024)),
-            hint: " (certificate files are a few kilobytes; certdesk reads up to 16 MiB)".into(),
-        });
-    }
-    std::fs::read(path).map_err(|e| Error::Io { what: format!("reading {}", path.display()), source: e })
-}
-
 fn run(cli: &Cli) -> Result<(), Error> {
     // Commands on files alone need no store.
     match &cli.command {
         Command::Inspect { file, password } => {
-            let bytes = read_file(file)?;
+            let bytes = transfer::read_file(file)?;
             let name = file.display().to_string();
             let explicit = password.password_file.is_some()
                 || password.password_stdin
@@ -75,7 +63,7 @@ fn run(cli: &Cli) -> Result<(), Error> {
             return Ok(());
         }
         Command::Convert { file, out, profile, force, password, new_password_file } => {
-            let bytes = read_file(file)?;
+            let bytes = transfer::read_file(file)?;
             let old =
                 password::existing(password.password_file.as_deref(), password.password_stdin, "CERTDESK_PASSWORD")?;
             let contents = certdesk_core::pkcs12::read(&bytes, &old)?;
@@ -129,7 +117,7 @@ fn run(cli: &Cli) -> Result<(), Error> {
             }
         }
         Command::Import { file, not_exportable, password } => {
-            let pfx = read_file(file)?;
+            let pfx = transfer::read_file(file)?;
             let secret =
                 password::existing(password.password_file.as_deref(), password.password_stdin, "CERTDESK_PASSWORD")?;
             let outcome = transfer::import_file(&*store, &pfx, &secret, !not_exportable)?;
@@ -157,6 +145,33 @@ fn run(cli: &Cli) -> Result<(), Error> {
             )?;
             transfer::save_private_file(out, &file, *force)?;
             output::written(out, (*profile).into(), cli.json);
+        }
+        Command::ExportFolder { folder, ids, profile, no_chain, force, password_file, password_stdin } => {
+            let overview = overview()?;
+            let targets = if ids.is_empty() {
+                transfer::exportable_identities(&overview.identities)
+            } else {
+                overview.resolve(ids)?
+            };
+            if targets.is_empty() {
+                return Err(Error::NotExportable { why: "no certificate in this store has an exportable key".into() });
+            }
+            let secret =
+                password::new(password_file.as_deref(), *password_stdin, "CERTDESK_NEW_PASSWORD", "--password-file")?;
+            let files = transfer::export_to_folder(
+                &*store,
+                &overview.identities,
+                &targets,
+                folder,
+                &secret,
+                (*profile).into(),
+                !no_chain,
+                *force,
+                |_, _| {},
+            )?;
+            for file in &files {
+                output::written(&file.path, (*profile).into(), cli.json);
+            }
         }
         Command::Prefs(PrefsCommand::List { stale }) => {
             let overview = overview()?;

@@ -434,3 +434,50 @@ fn identity_preferences_are_a_macos_feature_and_nss_says_so() {
         .unwrap()
         .contains("identity preferences (a macOS keychain feature) is not supported on this platform"));
 }
+
+#[test]
+fn export_folder_writes_one_private_file_per_exportable_key_and_a_list_without_secrets() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let (tmp, db, fixture) = fresh_db();
+    let folder = tmp.path().join("移行");
+    std::fs::create_dir(&folder).unwrap();
+    let out = run(certdesk(&db).arg("--json").arg("export-folder").arg(&folder).env("CERTDESK_NEW_PASSWORD", PASSWORD));
+    let written: Vec<Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let with_keys = EXPECTED.iter().filter(|e| e.4).count();
+    assert_eq!(written.len(), with_keys, "one file per certificate with a key");
+    let yamada = folder.join("山田 太郎 (Enterprise Premium CA - G2, ");
+    let yamada_file = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.display().to_string().starts_with(&yamada.display().to_string()))
+        .expect("a file named after 山田 太郎 and the issuer");
+    assert_eq!(std::fs::metadata(&yamada_file).unwrap().permissions().mode() & 0o777, 0o600);
+    let pass = tmp.path().join("pass");
+    std::fs::write(&pass, PASSWORD).unwrap();
+    let info = run(Command::new("openssl")
+        .args(["pkcs12", "-nokeys", "-passin"])
+        .arg(format!("file:{}", pass.display()))
+        .arg("-in")
+        .arg(&yamada_file));
+    assert!(String::from_utf8_lossy(&info.stdout).contains("BEGIN CERTIFICATE"), "OpenSSL reads the file");
+    // OpenSSL 3.0 prints BMPString names byte-wise; certdesk's reader shows the name exactly.
+    let inspected =
+        json_of(&run(certdesk(&db).args(["--json", "inspect"]).arg(&yamada_file).arg("--password-file").arg(&pass)));
+    assert_eq!(inspected["certificates"][0]["friendly_name"], "山田の証明書");
+    let list = std::fs::read_to_string(folder.join("certdesk-export.txt")).unwrap();
+    assert!(list.contains(&fixture.ids["yamada"]) && !list.contains(PASSWORD));
+    assert!(!list.contains(&fixture.ids["jiro-nokey"]), "a certificate without key is not exported");
+
+    // Again without --force: refused before anything is written.
+    let before: Vec<_> = std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().path()).collect();
+    let again = certdesk(&db)
+        .arg("--json")
+        .arg("export-folder")
+        .arg(&folder)
+        .env("CERTDESK_NEW_PASSWORD", "x")
+        .output()
+        .unwrap();
+    assert_eq!(json_of(&again)["error"]["kind"], "already_exists");
+    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), before.len());
+}

@@ -191,5 +191,33 @@ pub fn cleanup_candidates(identities: &[Identity], assessments: &[Assessment]) -
         .collect()
 }
 
+/// The targets whose deletion would leave no working certificate for their
+/// subject and issuer: each works today (valid or expiring) and nothing that
+/// stays with the same subject and issuer works. Deleting one of these is the
+/// mistake that costs a user their access, so the app asks twice.
+pub fn last_working<'a>(
+    identities: &'a [Identity],
+    assessments: &[Assessment],
+    target_ids: &[&str],
+) -> Vec<&'a Identity> {
+    let same_name = |a: &Certificate, b: &Certificate| {
+        a.subject.normalised == b.subject.normalised && a.issuer.normalised == b.issuer.normalised
+    };
+    let works = |i: usize| assessments[i].status.is_usable();
+    identities
+        .iter()
+        .enumerate()
+        .filter(|(i, identity)| target_ids.contains(&identity.id.as_str()) && works(*i))
+        .filter(|(_, identity)| {
+            !identities.iter().enumerate().any(|(j, other)| {
+                !target_ids.contains(&other.id.as_str())
+                    && works(j)
+                    && same_name(&other.certificate, &identity.certificate)
+            })
+        })
+        .map(|(_, identity)| identity)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests;

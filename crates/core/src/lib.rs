@@ -61,6 +61,13 @@ impl Overview {
         Ok(found)
     }
 
+    /// Which of `targets` are the last working certificate of their subject
+    /// and issuer (see `health::last_working`).
+    pub fn last_working(&self, targets: &[&Identity]) -> Vec<&Identity> {
+        let ids: Vec<&str> = targets.iter().map(|t| t.id.as_str()).collect();
+        health::last_working(&self.identities, &self.assessments, &ids)
+    }
+
     /// What deleting `targets` will do, key by key (see `store::plan_deletion`).
     pub fn plan_deletion(&self, targets: &[&Identity]) -> Vec<DeletionStep> {
         store::plan_deletion(&self.identities, targets)

@@ -156,6 +156,50 @@ impl StoreSpec {
     }
 }
 
+/// A store offered in the app's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoreChoice {
+    /// The spec to open it with (`nss:/home/me/.pki/nssdb`).
+    pub spec: String,
+    /// "default" (the platform's store) or "firefox" (a Firefox profile's database).
+    pub kind: &'static str,
+    /// The Firefox profile's folder name; empty for the default.
+    pub label: String,
+}
+
+/// The stores a user of this computer may mean: the platform's default and,
+/// where Linux users keep client certificates, every Firefox profile on disk.
+pub fn stores_on_this_computer() -> Vec<StoreChoice> {
+    let mut choices =
+        vec![StoreChoice { spec: StoreSpec::default_for_this_os().to_string(), kind: "default", label: String::new() }];
+    if cfg!(all(unix, not(target_os = "macos"))) {
+        if let Some(home) = std::env::var_os("HOME") {
+            choices.extend(firefox_profiles_under(std::path::Path::new(&home)).into_iter().map(|dir| StoreChoice {
+                spec: StoreSpec::Nss { dir: dir.clone(), explicit: true }.to_string(),
+                kind: "firefox",
+                label: dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            }));
+        }
+    }
+    choices
+}
+
+/// Firefox profile folders holding an NSS database, for the deb, snap and
+/// Flatpak builds of Firefox, sorted.
+pub fn firefox_profiles_under(home: &std::path::Path) -> Vec<PathBuf> {
+    let roots =
+        [".mozilla/firefox", "snap/firefox/common/.mozilla/firefox", ".var/app/org.mozilla.firefox/.mozilla/firefox"];
+    let mut found: Vec<PathBuf> = roots
+        .iter()
+        .filter_map(|root| std::fs::read_dir(home.join(root)).ok())
+        .flatten()
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|dir| dir.join("cert9.db").is_file())
+        .collect();
+    found.sort();
+    found
+}
+
 /// Chromium's and many Linux tools' shared NSS database.
 fn default_nss_dir() -> PathBuf {
     std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".")).join(".pki/nssdb")

@@ -3,7 +3,7 @@
 //! export written by certdesk's own codec and saved atomically.
 
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
@@ -12,6 +12,20 @@ use crate::model::{Certificate, Identity};
 use crate::pkcs12::{self, Contents, Pkcs12, Profile};
 use crate::secret::Secret;
 use crate::store::{ImportOutcome, Keystore};
+
+/// Reads a certificate file a user named, refusing sizes no certificate file has
+/// before reading it into memory.
+pub fn read_file(path: &Path) -> Result<Vec<u8>> {
+    let reading = |e| Error::io(format!("reading {}", path.display()), e);
+    let meta = std::fs::metadata(path).map_err(reading)?;
+    if meta.len() > pkcs12::MAX_FILE_SIZE as u64 {
+        return Err(Error::Unsupported {
+            what: format!("a file of {} MiB", meta.len() / (1024 * 1024)),
+            hint: " (certificate files are a few kilobytes; certdesk reads up to 16 MiB)".into(),
+        });
+    }
+    std::fs::read(path).map_err(reading)
+}
 
 /// Reads `file` with our codec, then imports it: all of it or nothing.
 /// Certificates already in the store are reported, not added twice.
@@ -119,6 +133,118 @@ pub fn export_identity(
         password,
         profile,
     )
+}
+
+/// The plain-text list written beside a folder export: what went where, no secrets.
+pub const EXPORT_LIST_NAME: &str = "certdesk-export.txt";
+
+/// What "export all my certificates" takes: every identity with a private
+/// key that the store does not mark as never exportable.
+pub fn exportable_identities(all: &[Identity]) -> Vec<&Identity> {
+    all.iter().filter(|i| i.key.has_private_key() && i.key.exportable() != Some(false)).collect()
+}
+
+/// One file of a folder export.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ExportedFile {
+    pub id: String,
+    pub path: PathBuf,
+}
+
+/// A file name people recognise: "<name> (<issuer>, <expiry date>).pfx", with
+/// the characters Windows and macOS refuse in names replaced.
+pub fn export_file_name(identity: &Identity) -> String {
+    let cert = &identity.certificate;
+    let issuer = cert.issuer.common_name().unwrap_or("unknown issuer");
+    let date = cert.not_after.date();
+    let raw = format!("{} ({issuer}, {date}).pfx", cert.display_name());
+    raw.chars()
+        .map(
+            |c| {
+                if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
+                    '_'
+                } else {
+                    c
+                }
+            },
+        )
+        .collect::<String>()
+        .trim_start_matches('.')
+        .to_owned()
+}
+
+/// Exports each of `targets` into `folder`, one PFX each under one password,
+/// plus `EXPORT_LIST_NAME`. Nothing is written unless every target has a key
+/// and no file would be replaced unasked; when one export fails, the files
+/// already written are removed again, so the folder ends as it began.
+#[allow(clippy::too_many_arguments)] // one call site per front end; a struct would only rename them
+pub fn export_to_folder(
+    store: &dyn Keystore,
+    all: &[Identity],
+    targets: &[&Identity],
+    folder: &Path,
+    password: &Secret,
+    profile: Profile,
+    include_chain: bool,
+    overwrite: bool,
+    mut progress: impl FnMut(usize, &Identity),
+) -> Result<Vec<ExportedFile>> {
+    if let Some(keyless) = targets.iter().find(|t| !t.key.has_private_key()) {
+        return Err(Error::NotExportable {
+            why: format!("this store holds no private key for \"{}\"", keyless.certificate.display_name()),
+        });
+    }
+    let mut planned: Vec<ExportedFile> = Vec::new();
+    for target in targets {
+        let mut name = export_file_name(target);
+        if planned.iter().any(|p| p.path.file_name() == Some(name.as_ref())) {
+            name = name.replace(".pfx", &format!(" {}.pfx", &target.id[..8]));
+        }
+        planned.push(ExportedFile { id: target.id.clone(), path: folder.join(name) });
+    }
+    let list_path = folder.join(EXPORT_LIST_NAME);
+    if !overwrite {
+        if let Some(taken) = planned.iter().map(|p| &p.path).chain([&list_path]).find(|p| p.exists()) {
+            return Err(Error::AlreadyExists { path: taken.clone() });
+        }
+    }
+    let mut written: Vec<&Path> = Vec::new();
+    let result = (|| {
+        for (index, (target, file)) in targets.iter().zip(&planned).enumerate() {
+            progress(index, target);
+            let bytes = export_identity(store, all, target, password, profile, include_chain)?;
+            save_private_file(&file.path, &bytes, overwrite)?;
+            written.push(&file.path);
+        }
+        save_private_file(&list_path, export_list(targets, &planned, profile).as_bytes(), overwrite)
+    })();
+    if result.is_err() {
+        for path in written {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+    result.map(|()| planned)
+}
+
+fn export_list(targets: &[&Identity], files: &[ExportedFile], profile: Profile) -> String {
+    let mut text = format!(
+        "Exported by certdesk: {} certificate(s) with their private keys, format \"{}\".\n\
+         Each file is protected by the password chosen at export; it is not written here.\n",
+        targets.len(),
+        profile.name()
+    );
+    for (target, file) in targets.iter().zip(files) {
+        let cert = &target.certificate;
+        let name = file.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        text.push_str(&format!(
+            "\n{name}\n  Subject:   {}\n  Issued by: {}\n  Expires:   {}\n  SHA-256:   {}\n",
+            cert.subject.rfc4514,
+            cert.issuer.rfc4514,
+            cert.not_after.date(),
+            cert.sha256
+        ));
+    }
+    text
 }
 
 /// Saves `bytes` at `path` readable by the owner only (0600), through a

@@ -1,8 +1,9 @@
 // The only module that talks to the Rust side.
-import { invoke } from '@tauri-apps/api/core';
+import { Channel, invoke } from '@tauri-apps/api/core';
 
 export type Status = 'valid' | 'expiring' | 'not_yet_valid' | 'expired';
 export type KeyStatus = 'none' | 'exportable' | 'not_exportable' | 'hardware_or_unknown';
+export type ProfileName = 'compatible' | 'modern';
 
 /** Mirrors certdesk_core::ListEntry. */
 export interface ListEntry {
@@ -33,6 +34,7 @@ export interface ListEntry {
 export interface Listing {
   store: string;
   entries: ListEntry[];
+  preferences_supported: boolean;
 }
 
 /** Errors cross the bridge as {kind, message}; kinds are certdesk_core's. */
@@ -41,6 +43,128 @@ export interface IpcError {
   message: string;
 }
 
-export function listCertificates(withinDays?: number): Promise<Listing> {
-  return invoke<Listing>('list_certificates', { withinDays });
+export interface Details {
+  certificate: {
+    subject: { rfc4514: string };
+    issuer: { rfc4514: string };
+    serial: string;
+    not_before: string;
+    not_after: string;
+    sha1: string;
+    sha256: string;
+    public_key: { algorithm: string; bits: number | null; curve: string | null };
+    key_usage: string[];
+    extended_key_usage: string[];
+    client_auth: boolean;
+    subject_alt_names: string[];
+    is_ca: boolean;
+    self_signed: boolean;
+  };
+  friendly_name: string | null;
+  key: KeyStatus;
+  chain: { subject: string; issuer: string; sha256: string; not_after: string }[];
+  chain_complete: boolean;
 }
+
+export interface Inspection {
+  file: string;
+  format: 'pkcs12' | 'pem' | 'der';
+  encryption: { certificates: string | null; key: string | null; mac: string | null; iterations: number | null } | null;
+  password_form: string | null;
+  certificates: {
+    subject: string;
+    issuer: string;
+    serial: string;
+    sha256: string;
+    not_before: string;
+    not_after: string;
+    friendly_name: string | null;
+    is_leaf: boolean;
+  }[];
+  key: { algorithm: string; bits: number | null; matches_sha256: string | null } | null;
+  keys: number;
+}
+
+export interface ImportOutcome {
+  added: string[];
+  already_present: string[];
+  not_installed: string[];
+}
+
+export interface Progress {
+  done: number;
+  total: number;
+  name: string;
+}
+
+export interface ExportRequest {
+  ids: string[];
+  target: string;
+  toFolder: boolean;
+  password: string;
+  profile: ProfileName;
+  includeChain: boolean;
+  overwrite: boolean;
+}
+
+export interface PlannedStep {
+  entry: ListEntry;
+  remove_key: boolean;
+  last_working: boolean;
+}
+
+export type CleanupReason =
+  | { reason: 'expired'; not_after: string }
+  | { reason: 'superseded'; by: string; by_not_after: string };
+
+export interface CleanupItem {
+  entry: ListEntry;
+  reasons: CleanupReason[];
+}
+
+export interface Preference {
+  id: string;
+  service: string;
+  site: string;
+  app: string | null;
+  certificate_id: string | null;
+  stale: { reason: 'certificate_missing' | 'expired' } | { reason: 'superseded'; by: string } | null;
+}
+
+export interface Settings {
+  renewal_days: number;
+  language: 'auto' | 'ja' | 'en';
+  store: string | null;
+}
+
+export interface SettingsView {
+  settings: Settings;
+  store: string;
+  store_choices: { spec: string; kind: 'default' | 'firefox'; label: string }[];
+  store_is_choosable: boolean;
+}
+
+function progressChannel(onProgress: (p: Progress) => void): Channel<Progress> {
+  const channel = new Channel<Progress>();
+  channel.onmessage = onProgress;
+  return channel;
+}
+
+export const listCertificates = () => invoke<Listing>('list_certificates');
+export const certificateDetails = (id: string) => invoke<Details>('certificate_details', { id });
+export const inspectFile = (path: string, password?: string) =>
+  invoke<Inspection>('inspect_file', { path, password: password ?? null });
+export const importFile = (path: string, password: string, exportable: boolean) =>
+  invoke<ImportOutcome>('import_file', { path, password, exportable });
+export const exportFileName = (id: string) => invoke<string>('export_file_name', { id });
+export const exportCertificates = (request: ExportRequest, onProgress: (p: Progress) => void) =>
+  invoke<{ id: string; path: string }[]>('export_certificates', { request, onProgress: progressChannel(onProgress) });
+export const planDeletion = (ids: string[]) => invoke<PlannedStep[]>('plan_deletion', { ids });
+export const deleteCertificates = (ids: string[], onProgress: (p: Progress) => void) =>
+  invoke<number>('delete_certificates', { ids, onProgress: progressChannel(onProgress) });
+export const cleanupCandidates = () => invoke<CleanupItem[]>('cleanup_candidates');
+export const listPreferences = () => invoke<Preference[]>('list_preferences');
+export const deletePreferences = (ids: string[]) => invoke<number>('delete_preferences', { ids });
+export const getSettings = () => invoke<SettingsView>('get_settings');
+export const saveSettings = (settings: Settings) => invoke<void>('save_settings', { settings });
+export const revealInFolder = (path: string) => invoke<void>('reveal_in_folder', { path });

@@ -161,3 +161,20 @@ fn status_names_parse_back() {
     }
     assert!("fine".parse::<Status>().is_err());
 }
+
+#[test]
+fn deleting_the_only_working_certificate_of_a_name_is_flagged_and_an_old_one_is_not() {
+    let ids = [
+        cert("old", "alice", "ca", datetime!(2023-01-01 0:00 UTC), datetime!(2024-01-01 0:00 UTC)),
+        cert("current", "alice", "ca", datetime!(2026-01-01 0:00 UTC), datetime!(2027-06-01 0:00 UTC)),
+        cert("bob-a", "bob", "ca", datetime!(2026-01-01 0:00 UTC), datetime!(2027-06-01 0:00 UTC)),
+        cert("bob-b", "bob", "ca", datetime!(2026-02-01 0:00 UTC), datetime!(2027-07-01 0:00 UTC)),
+    ];
+    let a = assess(&ids, NOW, DEFAULT_RENEWAL_WINDOW);
+    let flagged = |targets: &[&str]| last_working(&ids, &a, targets).iter().map(|i| i.id.clone()).collect::<Vec<_>>();
+    assert_eq!(flagged(&["old"]), Vec::<String>::new(), "an expired one costs nothing");
+    assert_eq!(flagged(&["current"]), ["current"]);
+    assert_eq!(flagged(&["old", "current"]), ["current"]);
+    assert_eq!(flagged(&["bob-a"]), Vec::<String>::new(), "bob-b still works");
+    assert_eq!(flagged(&["bob-a", "bob-b"]), ["bob-a", "bob-b"]);
+}

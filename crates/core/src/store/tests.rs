@@ -53,3 +53,32 @@ fn store_specs_parse_and_print() {
     assert_eq!("keychain:login".parse::<StoreSpec>().unwrap().to_string(), "keychain:login");
     assert_eq!("pem:/x".parse::<StoreSpec>().unwrap_err().kind(), "invalid_input");
 }
+
+#[test]
+fn firefox_profiles_are_found_where_each_packaging_keeps_them() {
+    let home = tempfile::tempdir().unwrap();
+    for (dir, has_db) in [
+        (".mozilla/firefox/abcd.default-release", true),
+        (".mozilla/firefox/Crash Reports", false),
+        ("snap/firefox/common/.mozilla/firefox/efgh.default", true),
+        (".var/app/org.mozilla.firefox/.mozilla/firefox/ijkl.work", true),
+    ] {
+        let path = home.path().join(dir);
+        std::fs::create_dir_all(&path).unwrap();
+        if has_db {
+            std::fs::write(path.join("cert9.db"), b"").unwrap();
+        }
+    }
+    let found: Vec<String> = firefox_profiles_under(home.path())
+        .iter()
+        .map(|p| p.strip_prefix(home.path()).unwrap().display().to_string())
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ".mozilla/firefox/abcd.default-release",
+            ".var/app/org.mozilla.firefox/.mozilla/firefox/ijkl.work",
+            "snap/firefox/common/.mozilla/firefox/efgh.default"
+        ]
+    );
+}

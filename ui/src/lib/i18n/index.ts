@@ -11,12 +11,39 @@ export function languageFor(locale: string | undefined): Language {
   return locale?.toLowerCase().startsWith('ja') ? 'ja' : 'en';
 }
 
+/** The language setting ("auto", "ja", "en") applied to the system's locale. */
+export function chosenLanguage(setting: string | undefined, locale: string | undefined): Language {
+  return setting === 'ja' || setting === 'en' ? setting : languageFor(locale);
+}
+
 export function translate(language: Language, key: MessageKey, params: Record<string, string | number> = {}): string {
   return catalogues[language][key].replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
 }
 
 export function formatDate(language: Language, iso: string): string {
   return new Intl.DateTimeFormat(language, { dateStyle: 'medium' }).format(new Date(iso));
+}
+
+export function formatDateTime(language: Language, iso: string): string {
+  return new Intl.DateTimeFormat(language, { dateStyle: 'long', timeStyle: 'short' }).format(new Date(iso));
+}
+
+const DAY = 86_400_000;
+
+/** "in 23 days", "3 months ago": days up to 45, months up to 18, then years. */
+export function relativeTime(language: Language, iso: string, now: Date): string {
+  const days = Math.round((new Date(iso).getTime() - now.getTime()) / DAY);
+  const format = new Intl.RelativeTimeFormat(language, { numeric: 'auto' });
+  const abs = Math.abs(days);
+  if (abs <= 45) return format.format(days, 'day');
+  if (abs <= 548) return format.format(Math.round(days / 30.44), 'month');
+  return format.format(Math.round(days / 365.25), 'year');
+}
+
+/** The list's expiry line: "in 23 days" or "expired 3 months ago". */
+export function expiryText(language: Language, iso: string, now: Date): string {
+  const past = new Date(iso).getTime() < now.getTime();
+  return translate(language, past ? 'expires.past' : 'expires.future', { when: relativeTime(language, iso, now) });
 }
 
 export const catalogueKeys = { en: Object.keys(en), ja: Object.keys(ja) };

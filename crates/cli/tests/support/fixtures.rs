@@ -1,0 +1,228 @@
+//! Test fixtures made the way users' certificates are made: keys, CAs and
+//! certificates by OpenSSL (`openssl ca` with explicit dates), PKCS#12 files
+//! by `openssl pkcs12`, and real NSS databases in temporary folders.
+//! Shared by the CLI's tests and the app's end-to-end tests (`tests/e2e`).
+
+#![allow(dead_code)] // each test binary uses part of this
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use time::{Duration, OffsetDateTime};
+
+pub const PASSWORD: &str = "correct horse 馬";
+
+pub fn run(cmd: &mut Command) -> Output {
+    let out = cmd.stdin(Stdio::null()).output().unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn openssl(dir: &Path) -> Command {
+    let mut c = Command::new("openssl");
+    c.current_dir(dir);
+    c
+}
+
+fn asn1_date(t: OffsetDateTime) -> String {
+    format!("{:04}{:02}{:02}{:02}{:02}{:02}Z", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute(), t.second())
+}
+
+const CA_CONFIG: &str = "\
+[ ca ]
+default_ca = CA_default
+[ CA_default ]
+dir = .
+database = ./index.txt
+new_certs_dir = ./newcerts
+serial = ./serial
+default_md = sha256
+policy = policy_any
+unique_subject = no
+email_in_dn = yes
+[ policy_any ]
+commonName = supplied
+organizationName = optional
+emailAddress = optional
+countryName = optional
+[ client ]
+basicConstraints = CA:FALSE
+keyUsage = digitalSignature, keyEncipherment
+extendedKeyUsage = clientAuth, emailProtection
+[ server ]
+basicConstraints = CA:FALSE
+keyUsage = digitalSignature
+extendedKeyUsage = serverAuth
+[ req ]
+distinguished_name = dn
+string_mask = $ENV::STRING_MASK
+[ dn ]
+";
+
+/// A certificate authority in its own folder (so serials and index stay apart).
+pub struct Ca {
+    pub dir: PathBuf,
+    pub name: String,
+}
+
+impl Ca {
+    pub fn new(root: &Path, name: &str) -> Ca {
+        let dir = root.join(format!("ca-{}", name.replace(|c: char| !c.is_ascii_alphanumeric(), "")));
+        std::fs::create_dir_all(dir.join("newcerts")).unwrap();
+        std::fs::write(dir.join("index.txt"), "").unwrap();
+        std::fs::write(dir.join("serial"), "1000\n").unwrap();
+        std::fs::write(dir.join("ca.cnf"), CA_CONFIG).unwrap();
+        run(openssl(&dir)
+            .env("STRING_MASK", "utf8only")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-days",
+                "3650",
+                "-utf8",
+                "-config",
+                "ca.cnf",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-subj",
+            ])
+            .arg(format!("/CN={name}/O=Example Trust")));
+        Ca { dir, name: name.to_owned() }
+    }
+
+    pub fn pem(&self) -> PathBuf {
+        self.dir.join("ca.pem")
+    }
+}
+
+/// How a leaf certificate should be made.
+pub struct Leaf<'a> {
+    pub file: &'a str,
+    /// OpenSSL -subj form, e.g. "/CN=山田 太郎/O=株式会社テスト".
+    pub subject: &'a str,
+    pub from_days: i64,
+    pub until_days: i64,
+    /// Reuse the key of an earlier leaf (a renewal that kept its key pair).
+    pub key_of: Option<&'a str>,
+    /// "utf8only" (UTF8String) or "default" (BMPString for non-Latin-1 text).
+    pub string_mask: &'a str,
+    pub extensions: &'a str,
+}
+
+impl<'a> Leaf<'a> {
+    pub fn new(file: &'a str, subject: &'a str, from_days: i64, until_days: i64) -> Self {
+        Leaf { file, subject, from_days, until_days, key_of: None, string_mask: "utf8only", extensions: "client" }
+    }
+}
+
+/// Issues `leaf` from `ca` into `out/<file>.pem` with its key in `out/<file>.key`.
+pub fn issue(ca: &Ca, out: &Path, leaf: &Leaf<'_>, now: OffsetDateTime) -> PathBuf {
+    let key = out.join(format!("{}.key", leaf.key_of.unwrap_or(leaf.file)));
+    if leaf.key_of.is_none() {
+        run(openssl(out)
+            .args(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out"])
+            .arg(&key));
+    }
+    let csr = out.join(format!("{}.csr", leaf.file));
+    let cert = out.join(format!("{}.pem", leaf.file));
+    run(openssl(&ca.dir)
+        .env("STRING_MASK", leaf.string_mask)
+        .args(["req", "-new", "-utf8", "-config", "ca.cnf", "-key"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&csr)
+        .args(["-subj", leaf.subject]));
+    run(openssl(&ca.dir)
+        .env("STRING_MASK", leaf.string_mask)
+        .args(["ca", "-batch", "-config", "ca.cnf", "-cert", "ca.pem", "-keyfile", "ca.key", "-notext", "-utf8"])
+        .args(["-preserveDN", "-extensions", leaf.extensions, "-startdate"])
+        .arg(asn1_date(now + Duration::days(leaf.from_days)))
+        .arg("-enddate")
+        .arg(asn1_date(now + Duration::days(leaf.until_days)))
+        .arg("-in")
+        .arg(&csr)
+        .arg("-out")
+        .arg(&cert));
+    cert
+}
+
+/// Bundles a leaf (and optionally its CA) into a PKCS#12 file the way
+/// OpenSSL 3 does by default (AES-256, PBKDF2, HMAC-SHA256).
+pub fn pkcs12(out: &Path, file: &str, friendly_name: &str, chain: Option<&Ca>) -> PathBuf {
+    pkcs12_with_password(out, file, friendly_name, chain, PASSWORD)
+}
+
+pub fn pkcs12_with_password(
+    out: &Path,
+    file: &str,
+    friendly_name: &str,
+    chain: Option<&Ca>,
+    password: &str,
+) -> PathBuf {
+    let p12 = out.join(format!("{file}.p12"));
+    let pass = out.join(format!("{file}-p12-password"));
+    std::fs::write(&pass, password).unwrap();
+    let mut cmd = openssl(out);
+    cmd.args(["pkcs12", "-export", "-inkey"])
+        .arg(out.join(format!("{file}.key")))
+        .arg("-in")
+        .arg(out.join(format!("{file}.pem")))
+        .arg("-name")
+        .arg(friendly_name)
+        .arg("-passout")
+        .arg(format!("file:{}", pass.display()))
+        .arg("-out")
+        .arg(&p12);
+    if let Some(ca) = chain {
+        cmd.arg("-certfile").arg(ca.pem());
+    }
+    run(&mut cmd);
+    p12
+}
+
+/// An empty NSS database made by NSS's own tool.
+pub fn new_nss_db(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    run(Command::new("certutil").arg("-N").arg("-d").arg(format!("sql:{}", dir.display())).arg("--empty-password"));
+}
+
+/// `certutil -K`: the private keys NSS itself sees, one line each.
+pub fn nss_keys(db: &Path) -> Vec<String> {
+    let out = Command::new("certutil")
+        .arg("-K")
+        .arg("-d")
+        .arg(format!("sql:{}", db.display()))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    // "certutil: no keys found" exits non-zero; that is a valid answer here.
+    String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.starts_with('<')).map(str::to_owned).collect()
+}
+
+/// `certutil -L`: the certificate nicknames NSS itself sees.
+pub fn nss_nicknames(db: &Path) -> Vec<String> {
+    let out = run(Command::new("certutil").arg("-L").arg("-d").arg(format!("sql:{}", db.display())));
+    String::from_utf8_lossy(&out.stdout).lines().skip(4).map(|l| l.trim_end().to_owned()).collect()
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}

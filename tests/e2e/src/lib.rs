@@ -1,0 +1,219 @@
+//! Drives the real certdesk app (the binary `tauri build` makes, with its
+//! front end embedded) in a WebKitGTK window, through `tauri-driver` and
+//! Debian's `WebKitWebDriver`, over the W3C WebDriver protocol.
+//!
+//! `scripts/e2e` builds the app, copies it aside and runs these tests under
+//! Xvfb with `CERTDESK_E2E_APP` naming the copy.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use serde_json::{json, Value};
+
+/// The W3C name of an element reference in WebDriver answers.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// WebDriver's codes for special keys.
+pub mod keys {
+    pub const CONTROL: &str = "\u{E009}";
+    pub const SHIFT: &str = "\u{E008}";
+    pub const ENTER: &str = "\u{E007}";
+    pub const ESCAPE: &str = "\u{E00C}";
+    pub const DELETE: &str = "\u{E017}";
+    pub const ARROW_DOWN: &str = "\u{E015}";
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The app under test, in its own window, on its own store and settings.
+pub struct App {
+    driver: Child,
+    base: String,
+    pub session: String,
+    _config: tempfile::TempDir,
+}
+
+impl App {
+    /// Starts the app on the NSS database `store` (via `CERTDESK_STORE`),
+    /// with empty settings and `LANG=lang`.
+    pub fn launch(store: &Path, lang: &str) -> App {
+        let app = std::env::var_os("CERTDESK_E2E_APP").map(PathBuf::from).expect(
+            "CERTDESK_E2E_APP is not set: run scripts/e2e, which builds the app with its front end and runs these tests",
+        );
+        assert!(app.is_file(), "{} does not exist; run scripts/e2e", app.display());
+        let config = tempfile::tempdir().unwrap();
+        let (port, native_port) = (free_port(), free_port());
+        let driver = Command::new("tauri-driver")
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("CERTDESK_STORE", format!("nss:{}", store.display()))
+            .env("XDG_CONFIG_HOME", config.path())
+            .env("LANG", lang)
+            .env("LC_ALL", lang)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tauri-driver is not installed (cargo install tauri-driver --locked)");
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while ureq::get(&format!("{base}/status")).call().is_err() {
+            assert!(Instant::now() < deadline, "tauri-driver did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let caps = json!({"capabilities": {"alwaysMatch": {"tauri:options": {"application": app}}}});
+        let answer = post(&format!("{base}/session"), &caps);
+        let session = answer["sessionId"].as_str().expect("a session id").to_owned();
+        App { driver, base, session, _config: config }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/session/{}{path}", self.base, self.session)
+    }
+
+    /// The first element matching `css`, waiting up to 15 s for it to appear.
+    pub fn find(&self, css: &str) -> Element<'_> {
+        self.wait_for(&format!("an element matching {css}"), || self.try_find(css))
+    }
+
+    pub fn try_find(&self, css: &str) -> Option<Element<'_>> {
+        let answer = request("POST", &self.url("/element"), Some(&json!({"using": "css selector", "value": css})));
+        answer.ok().and_then(|v| v[ELEMENT].as_str().map(|id| Element { app: self, id: id.to_owned() }))
+    }
+
+    pub fn find_all(&self, css: &str) -> Vec<Element<'_>> {
+        let answer = post(&self.url("/elements"), &json!({"using": "css selector", "value": css}));
+        answer
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| Element { app: self, id: v[ELEMENT].as_str().unwrap().to_owned() })
+            .collect()
+    }
+
+    /// Polls `probe` until it answers, for at most 15 s.
+    pub fn wait_for<T>(&self, what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(found) = probe() {
+                return found;
+            }
+            if Instant::now() > deadline {
+                self.screenshot(&format!("failed-{}", what.replace(|c: char| !c.is_ascii_alphanumeric(), "_")));
+                panic!("gave up waiting for {what}; page text:\n{}", self.page_text());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits until the page's text contains `text`.
+    pub fn wait_for_text(&self, text: &str) {
+        self.wait_for(&format!("the text {text:?}"), || self.page_text().contains(text).then_some(()));
+    }
+
+    pub fn page_text(&self) -> String {
+        self.execute("return document.body.innerText", json!([])).as_str().unwrap_or_default().to_owned()
+    }
+
+    pub fn execute(&self, script: &str, args: Value) -> Value {
+        post(&self.url("/execute/sync"), &json!({"script": script, "args": args}))
+    }
+
+    /// Answers the next native file chooser (see `ui/src/lib/dialogs.ts`).
+    pub fn answer_file_chooser(&self, answer: Value) {
+        self.execute(
+            "window.__CERTDESK_E2E__ ??= { answers: [] }; window.__CERTDESK_E2E__.answers.push(arguments[0]);",
+            json!([answer]),
+        );
+    }
+
+    /// Sends keys to whatever has focus.
+    pub fn press(&self, keys: &str) {
+        let active = request("GET", &self.url("/element/active"), None).unwrap();
+        let element = Element { app: self, id: active[ELEMENT].as_str().unwrap().to_owned() };
+        element.type_text(keys);
+    }
+
+    /// Saves a PNG of the window's page in `$CERTDESK_E2E_OUT` (or the temp folder) and returns its path.
+    pub fn screenshot(&self, name: &str) -> PathBuf {
+        let out = std::env::var_os("CERTDESK_E2E_OUT").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+        std::fs::create_dir_all(&out).unwrap();
+        let path = out.join(format!("{name}.png"));
+        if let Ok(answer) = request("GET", &self.url("/screenshot"), None) {
+            let png = base64::engine::general_purpose::STANDARD.decode(answer.as_str().unwrap_or_default()).unwrap();
+            std::fs::write(&path, png).unwrap();
+        }
+        path
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = request("DELETE", &self.url(""), None);
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+pub struct Element<'a> {
+    app: &'a App,
+    id: String,
+}
+
+impl Element<'_> {
+    fn url(&self, path: &str) -> String {
+        self.app.url(&format!("/element/{}{path}", self.id))
+    }
+
+    /// The first element inside this one matching `css`.
+    pub fn find(&self, css: &str) -> Element<'_> {
+        let answer = post(&self.url("/element"), &json!({"using": "css selector", "value": css}));
+        Element { app: self.app, id: answer[ELEMENT].as_str().expect("an element").to_owned() }
+    }
+
+    pub fn click(&self) {
+        post(&self.url("/click"), &json!({}));
+    }
+
+    pub fn type_text(&self, text: &str) {
+        post(&self.url("/value"), &json!({"text": text}));
+    }
+
+    pub fn clear(&self) {
+        post(&self.url("/clear"), &json!({}));
+    }
+
+    pub fn text(&self) -> String {
+        request("GET", &self.url("/text"), None).unwrap().as_str().unwrap_or_default().to_owned()
+    }
+
+    pub fn attribute(&self, name: &str) -> Option<String> {
+        request("GET", &self.url(&format!("/attribute/{name}")), None).unwrap().as_str().map(str::to_owned)
+    }
+
+    pub fn is_enabled(&self) -> bool {
+        request("GET", &self.url("/enabled"), None).unwrap().as_bool().unwrap_or(false)
+    }
+}
+
+fn post(url: &str, body: &Value) -> Value {
+    request("POST", url, Some(body)).unwrap_or_else(|e| panic!("WebDriver POST {url}: {e}"))
+}
+
+/// One WebDriver command; its `value`, or the driver's error message.
+fn request(method: &str, url: &str, body: Option<&Value>) -> Result<Value, String> {
+    let call = ureq::request(method, url).timeout(Duration::from_secs(60));
+    let answer = match body {
+        Some(b) => call.send_json(b.clone()),
+        None => call.call(),
+    };
+    match answer {
+        Ok(r) => Ok(r.into_json::<Value>().map_err(|e| e.to_string())?["value"].clone()),
+        Err(ureq::Error::Status(code, r)) => Err(format!("{code}: {}", r.into_string().unwrap_or_default())),
+        Err(e) => Err(e.to_string()),
+    }
+}

@@ -1,0 +1,272 @@
+//! The desktop app, end to end: a real window, the real embedded front end,
+//! a real NSS database filled here with certificates OpenSSL issued.
+//! Native file choosers are outside the webview, so their answers are queued
+//! (`App::answer_file_chooser`); everything else is clicked and typed.
+
+#[path = "../../../crates/cli/tests/support/fixtures.rs"]
+mod fixtures;
+
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use certdesk_e2e::{keys, App};
+use fixtures::{copy_dir, issue, new_nss_db, nss_keys, nss_nicknames, pkcs12_with_password, run, Ca, Leaf};
+use serde_json::json;
+
+const FILE_PASSWORD: &str = "fixture-pass";
+const IMPORT_PASSWORD: &str = "newcomer 2026";
+
+struct Fixture {
+    dir: PathBuf,
+    db: PathBuf,
+    newcomer_p12: PathBuf,
+}
+
+/// (file, subject, CA: 0 = Enterprise Premium CA - G2 / 1 = Other CA, from, until, friendly name)
+const LEAVES: &[(&str, &str, usize, i64, i64, &str)] = &[
+    ("alice", "/CN=Alice Expired/O=Example Corp", 0, -400, -10, "Alice Expired"),
+    ("bob", "/CN=Bob Expiring/O=Example Corp", 0, -300, 30, "Bob Expiring"),
+    ("yamada", "/CN=山田 太郎/O=株式会社テスト", 0, -10, 365, "山田の証明書"),
+    ("hanako-old", "/CN=Hanako Renewal/O=Example Corp", 0, -400, 200, "Hanako 2025"),
+    ("hanako-new", "/CN=Hanako Renewal/O=Example Corp", 0, -5, 565, "Hanako 2026"),
+    ("taro", "/CN=Taro Other/O=Example Corp", 1, -10, 300, "Taro Other"),
+];
+
+/// Built once per run with OpenSSL and NSS's own tools; each test copies the database.
+fn template() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let root = tempfile::Builder::new().prefix("certdesk-e2e-").tempdir().unwrap().keep();
+        let now = time::OffsetDateTime::now_utc();
+        let cas = [Ca::new(&root, "Enterprise Premium CA - G2"), Ca::new(&root, "Other CA")];
+        let db = root.join("nssdb");
+        new_nss_db(&db);
+        let password_file = root.join("file-password");
+        std::fs::write(&password_file, FILE_PASSWORD).unwrap();
+        for &(file, subject, ca, from, until, friendly) in LEAVES {
+            issue(&cas[ca], &root, &Leaf::new(file, subject, from, until), now);
+            let p12 = pkcs12_with_password(&root, file, friendly, Some(&cas[ca]), FILE_PASSWORD);
+            run(Command::new("pk12util")
+                .arg("-i")
+                .arg(&p12)
+                .arg("-d")
+                .arg(format!("sql:{}", db.display()))
+                .arg("-w")
+                .arg(&password_file));
+        }
+        issue(&cas[0], &root, &Leaf::new("newcomer", "/CN=Newcomer Suzuki/O=Example Corp", -1, 400), now);
+        let newcomer_p12 = pkcs12_with_password(&root, "newcomer", "Newcomer", Some(&cas[0]), IMPORT_PASSWORD);
+        Fixture { dir: root, db, newcomer_p12 }
+    })
+}
+
+/// A private copy of the template database, and the app started on it.
+fn start(lang: &str) -> (tempfile::TempDir, PathBuf, App) {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("nssdb");
+    copy_dir(&template().db, &db);
+    let app = App::launch(&db, lang);
+    app.find("[role=option]");
+    (tmp, db, app)
+}
+
+/// The names of the rows shown, top to bottom.
+fn rows(app: &App) -> Vec<String> {
+    let names =
+        app.execute("return [...document.querySelectorAll('[role=option] .name')].map(e => e.textContent)", json!([]));
+    names.as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_owned()).collect()
+}
+
+/// The text of every row named `name`.
+fn row_texts(app: &App, name: &str) -> Vec<String> {
+    let texts = app.execute(
+        "return [...document.querySelectorAll('[role=option]')].filter(r => r.querySelector('.name').textContent === arguments[0]).map(r => r.textContent + (r.classList.contains('superseded') ? ' [dimmed]' : ''))",
+        json!([name]),
+    );
+    texts.as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_owned()).collect()
+}
+
+/// The (first) row named `name`, once it is shown.
+fn row<'a>(app: &'a App, name: &str) -> certdesk_e2e::Element<'a> {
+    let id = app.wait_for(&format!("the row of {name}"), || {
+        let id = app.execute(
+            "return [...document.querySelectorAll('[role=option]')].find(r => r.querySelector('.name').textContent === arguments[0])?.dataset.id ?? null",
+            json!([name]),
+        );
+        id.as_str().map(str::to_owned)
+    });
+    app.find(&format!("[role=option][data-id='{id}']"))
+}
+
+fn nicknames(db: &Path) -> String {
+    nss_nicknames(db).join("\n")
+}
+
+#[test]
+fn the_list_shows_statuses_and_superseded_rows_and_filters_by_issuer_and_search() {
+    let (_tmp, _db, app) = start("en_US.UTF-8");
+    let mut shown = rows(&app);
+    shown.sort();
+    assert_eq!(
+        shown,
+        ["Alice Expired", "Bob Expiring", "Hanako Renewal", "Hanako Renewal", "Taro Other", "山田 太郎"],
+        "personal certificates only; the two CAs are behind a switch"
+    );
+    assert!(row_texts(&app, "Alice Expired")[0].contains("Expired"));
+    assert!(row_texts(&app, "Bob Expiring")[0].contains("Expiring soon"));
+    let hanako = row_texts(&app, "Hanako Renewal");
+    let dimmed: Vec<&String> = hanako.iter().filter(|t| t.ends_with("[dimmed]")).collect();
+    assert_eq!(dimmed.len(), 1, "{hanako:?}");
+    assert!(dimmed[0].contains("Superseded by the one expiring"), "{hanako:?}");
+    app.find("[data-issuer='Other CA']").click();
+    app.wait_for("the issuer filter", || (rows(&app) == ["Taro Other"]).then_some(()));
+    app.find("[data-issuer='Other CA']").click();
+
+    let search = app.find("input[type=search]");
+    search.type_text("山田");
+    app.wait_for("the search", || (rows(&app) == ["山田 太郎"]).then_some(()));
+    row(&app, "山田 太郎").click();
+    app.wait_for_text("山田の証明書"); // the friendly name, in the detail pane
+    app.wait_for_text("Certification path");
+    app.find("input[type=search]").type_text(keys::ESCAPE); // Escape empties the search box
+    app.wait_for("every row back", || (rows(&app).len() == 6).then_some(()));
+    app.screenshot("app-en");
+}
+
+#[test]
+fn import_asks_again_after_a_wrong_password_and_then_installs_the_certificate() {
+    let (_tmp, db, app) = start("en_US.UTF-8");
+    app.answer_file_chooser(json!([template().newcomer_p12]));
+    app.find("[data-action=import]").click();
+    let password = app.find("input[type=password]");
+    password.type_text("not the password");
+    password.type_text(keys::ENTER);
+    app.wait_for_text("This password does not open the file");
+    assert!(!nicknames(&db).contains("Newcomer"), "nothing written yet");
+
+    let password = app.find("input[type=password]");
+    password.clear();
+    password.type_text(IMPORT_PASSWORD);
+    password.type_text(keys::ENTER);
+    app.wait_for_text("Allow this key to be exported later");
+    app.wait_for_text("Newcomer Suzuki");
+    let exportable = app.find("[role=dialog] input[type=checkbox]");
+    assert_eq!(exportable.attribute("checked").as_deref(), Some("true"), "ticked by default");
+    app.find("[role=dialog] button.primary").click();
+    app.wait_for_text("Imported 1 certificate(s)");
+    app.find("[role=dialog] button.primary").click();
+    row(&app, "Newcomer Suzuki");
+    assert!(nicknames(&db).contains("Newcomer"), "NSS lists it:\n{}", nicknames(&db));
+    assert!(nss_keys(&db).iter().any(|k| k.contains("Newcomer")), "with its key: {:?}", nss_keys(&db));
+}
+
+#[test]
+fn export_in_the_compatible_format_writes_a_private_file_openssl_reads() {
+    let (tmp, _db, app) = start("en_US.UTF-8");
+    row(&app, "山田 太郎").click();
+    app.press(&format!("{}e", keys::CONTROL));
+    let fields = app.wait_for("two password fields", || {
+        let f = app.find_all("[role=dialog] input[type=password]");
+        (f.len() == 2).then_some(f)
+    });
+    fields[0].type_text("export pass 1");
+    fields[1].type_text("export pass 2");
+    app.wait_for_text("The two passwords differ.");
+    fields[1].clear();
+    fields[1].type_text("export pass 1");
+    let out = tmp.path().join("山田.pfx");
+    app.answer_file_chooser(json!(out));
+    app.find("[role=dialog] .target button").click();
+    app.wait_for("the chosen path", || {
+        (app.find("#export-target").attribute("value").as_deref() == Some(out.to_str().unwrap())).then_some(())
+    });
+    app.find("[role=dialog] button[type=submit]").click();
+    app.wait_for_text("Verified");
+    assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o600);
+
+    let pass = tmp.path().join("pass");
+    std::fs::write(&pass, "export pass 1").unwrap();
+    let info = run(Command::new("openssl")
+        .args(["pkcs12", "-info", "-nodes", "-passin"])
+        .arg(format!("file:{}", pass.display()))
+        .arg("-in")
+        .arg(&out));
+    let text = String::from_utf8_lossy(&info.stdout) + String::from_utf8_lossy(&info.stderr);
+    assert!(text.contains("pbeWithSHA1And3-KeyTripleDES-CBC"), "compatible profile:\n{text}");
+    assert!(text.contains("BEGIN PRIVATE KEY"), "with its key");
+    assert!(text.contains("CN = Enterprise Premium CA - G2"), "and its chain");
+}
+
+#[test]
+fn delete_asks_once_for_an_expired_certificate_and_twice_for_the_one_that_still_works() {
+    let (_tmp, db, app) = start("en_US.UTF-8");
+    row(&app, "Alice Expired").click();
+    app.press(keys::DELETE);
+    app.wait_for_text("Delete 1 certificate(s)?");
+    app.wait_for_text("Its private key is deleted too.");
+    app.find("[role=dialog] button.danger").click();
+    app.wait_for_text("Deleted 1 certificate(s).");
+    app.find("[role=dialog] button.primary").click();
+    app.wait_for("Alice's row to go", || (!rows(&app).contains(&"Alice Expired".to_owned())).then_some(()));
+    assert!(!nicknames(&db).contains("Alice"), "gone from NSS");
+    assert!(!nss_keys(&db).iter().any(|k| k.contains("Alice")), "key gone too");
+
+    row(&app, "Bob Expiring").click();
+    app.find("[data-action=delete]").click();
+    app.find("[role=dialog] button.danger").click();
+    app.wait_for_text("This is the certificate that still works");
+    app.wait_for_text("Export a backup first");
+    app.press(keys::ESCAPE);
+    assert!(nicknames(&db).contains("Bob Expiring"), "cancelled at the second question");
+}
+
+#[test]
+fn clean_up_deletes_the_ticked_candidates_and_keeps_the_unticked() {
+    let (_tmp, db, app) = start("en_US.UTF-8");
+    app.find("[data-action=cleanup]").click();
+    app.wait_for_text("Untick any you want to keep");
+    let boxes = app.find_all("[role=dialog] input[type=checkbox]");
+    assert_eq!(boxes.len(), 2, "Alice (expired) and the older Hanako (superseded):\n{}", app.page_text());
+    app.wait_for_text("Superseded by the one expiring");
+    let alice = app.find_all("[role=dialog] li").into_iter().find(|li| li.text().contains("Alice Expired")).unwrap();
+    alice.find("input").click();
+    app.find("[role=dialog] button.danger").click();
+    app.wait_for_text("Deleted 1 certificate(s).");
+    assert!(nicknames(&db).contains("Alice Expired"), "unticked, kept");
+    // NSS gives certificates of one subject one nickname: both Hanakos are "Hanako 2025".
+    let hanakos = fixtures::run(
+        Command::new("certutil").args(["-L", "-a", "-n", "Hanako 2025", "-d"]).arg(format!("sql:{}", db.display())),
+    );
+    let left = String::from_utf8_lossy(&hanakos.stdout).to_string();
+    assert_eq!(left.matches("BEGIN CERTIFICATE").count(), 1, "the superseded one deleted, the current one kept");
+    assert_eq!(pem_sha256(&left), pem_sha256(&std::fs::read_to_string(template().dir.join("hanako-new.pem")).unwrap()));
+}
+
+#[test]
+fn switching_to_japanese_shows_japanese_labels() {
+    let (_tmp, _db, app) = start("en_US.UTF-8");
+    app.find("[data-action=settings]").click();
+    app.find("#language option[value=ja]").click();
+    app.find("[role=dialog] button[type=submit]").click();
+    app.wait_for_text("インポート…");
+    app.wait_for_text("期限切れ");
+    app.wait_for_text("発行者");
+    assert!(row_texts(&app, "山田 太郎")[0].contains("有効"));
+    row(&app, "山田 太郎").click();
+    app.wait_for_text("証明のパス");
+    app.screenshot("app-ja");
+}
+
+fn pem_sha256(pem: &str) -> String {
+    let mut child = Command::new("openssl")
+        .args(["x509", "-noout", "-fingerprint", "-sha256"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child.stdin.take().unwrap().write_all(pem.as_bytes()).unwrap();
+    String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
+}

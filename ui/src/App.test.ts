@@ -1,0 +1,214 @@
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import { afterEach, describe, expect, it } from 'vitest';
+import App from './App.svelte';
+import type { ListEntry } from './lib/api';
+import { entry } from './test/entries';
+
+const store: ListEntry[] = [
+  entry({ id: 'alice', name: 'Alice Expired', status: 'expired', not_after: '2025-06-01T00:00:00Z' }),
+  entry({ id: 'yamada', name: '山田 太郎', subject: 'CN=山田 太郎,O=株式会社テスト', friendly_name: '山田の証明書' }),
+  entry({ id: 'h-new', name: 'Hanako', duplicate_group: 'g', not_after: '2028-06-09T00:00:00Z' }),
+  entry({ id: 'h-old', name: 'Hanako', duplicate_group: 'g', superseded: true, superseded_by: 'h-new', not_after: '2027-06-10T00:00:00Z' }),
+  entry({ id: 'taro', name: 'Taro', issuer_name: 'Other CA', issuer: 'CN=Other CA' }),
+  entry({ id: 'locked', name: 'Locked Key', key: 'not_exportable', key_exportable: false }),
+];
+
+type Calls = { cmd: string; args: Record<string, unknown> }[];
+
+/** The Rust commands, answered from `store`; every call is recorded. */
+function backend(overrides: Record<string, (args: Record<string, unknown>) => unknown> = {}): Calls {
+  const calls: Calls = [];
+  let language = 'auto';
+  mockIPC((cmd, payload) => {
+    const args = (payload ?? {}) as Record<string, unknown>;
+    calls.push({ cmd, args });
+    if (cmd in overrides) return overrides[cmd](args);
+    switch (cmd) {
+      case 'list_certificates':
+        return { store: 'nss:/tmp/db', entries: store, preferences_supported: false };
+      case 'get_settings':
+        return { settings: { renewal_days: 90, language, store: null }, store: 'nss:/tmp/db', store_choices: [{ spec: 'nss:/tmp/db', kind: 'default', label: '' }], store_is_choosable: true };
+      case 'save_settings':
+        language = (args.settings as { language: string }).language;
+        return null;
+      case 'certificate_details':
+        return null;
+      default:
+        throw { kind: 'internal', message: `no mock for ${cmd}` };
+    }
+  });
+  return calls;
+}
+
+afterEach(() => clearMocks());
+
+const rowNames = (container: HTMLElement) => [...container.querySelectorAll('[role=option] .name')].map((n) => n.textContent);
+const row = (container: HTMLElement, id: string) => container.querySelector<HTMLElement>(`[role=option][data-id="${id}"]`)!;
+
+describe('the certificate list', () => {
+  it('shows statuses, dims the superseded renewal and filters by issuer and search', async () => {
+    backend();
+    const { container } = render(App);
+    await waitFor(() => expect(rowNames(container)).toHaveLength(6));
+    expect(row(container, 'alice').textContent).toContain('Expired');
+    expect(row(container, 'h-old').classList.contains('superseded')).toBe(true);
+    expect(row(container, 'h-old').textContent).toContain('Superseded by the one expiring Jun 9, 2028');
+    expect(row(container, 'locked').textContent).toContain('Not exportable');
+
+    await fireEvent.click(container.querySelector('[data-issuer="Other CA"]')!);
+    expect(rowNames(container)).toEqual(['Taro']);
+    await fireEvent.click(container.querySelector('[data-issuer="Other CA"]')!);
+    await fireEvent.input(screen.getByRole('searchbox'), { target: { value: '株式会社' } });
+    expect(rowNames(container)).toEqual(['山田 太郎']);
+  });
+
+  it('moves the selection with the arrow keys and extends it with Shift', async () => {
+    backend();
+    const { container } = render(App);
+    await waitFor(() => expect(rowNames(container)).toHaveLength(6));
+    const list = screen.getByRole('listbox');
+    await fireEvent.focus(list);
+    await fireEvent.keyDown(list, { key: 'ArrowDown' });
+    await fireEvent.keyDown(list, { key: 'ArrowDown', shiftKey: true });
+    const selected = [...container.querySelectorAll('[aria-selected="true"] .name')].map((n) => n.textContent);
+    expect(selected).toEqual(['Hanako', 'Hanako']);
+    expect(screen.getByText('2 selected')).toBeTruthy();
+  });
+});
+
+describe('import', () => {
+  it('asks for the password again when it is wrong, then imports with the key exportable', async () => {
+    const calls = backend({
+      'plugin:dialog|open': () => ['/home/me/新しい証明書.p12'],
+      inspect_file: (args) => {
+        if (args.password !== 'right') throw { kind: 'wrong_password', message: 'this password does not open the file' };
+        return { file: '新しい証明書.p12', format: 'pkcs12', encryption: null, password_form: null, keys: 1,
+          certificates: [{ subject: 'CN=新人', issuer: 'CN=CA', serial: '01', sha256: 'n', not_before: '2026-01-01T00:00:00Z', not_after: '2027-01-01T00:00:00Z', friendly_name: '新人の証明書', is_leaf: true }],
+          key: { algorithm: 'EC', bits: 256, matches_sha256: 'n' } };
+      },
+      import_file: () => ({ added: ['n'], already_present: [], not_installed: [] }),
+    });
+    render(App);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Import…' }));
+    const password = await screen.findByLabelText('Password of the file');
+    await fireEvent.input(password, { target: { value: 'wrong' } });
+    await fireEvent.submit(password.closest('form')!);
+    expect(await screen.findByText('This password does not open the file. Check it and try again.')).toBeTruthy();
+    await fireEvent.input(screen.getByLabelText('Password of the file'), { target: { value: 'right' } });
+    await fireEvent.submit(screen.getByLabelText('Password of the file').closest('form')!);
+    expect(await screen.findByText('新人の証明書')).toBeTruthy();
+    const exportable = screen.getByRole('checkbox', { name: /Allow this key to be exported later/ }) as HTMLInputElement;
+    expect(exportable.checked).toBe(true);
+    await fireEvent.click(screen.getByRole('button', { name: 'Import' }));
+    expect(await screen.findByText('✓ Imported 1 certificate(s).')).toBeTruthy();
+    expect(calls.find((c) => c.cmd === 'import_file')?.args).toEqual({ path: '/home/me/新しい証明書.p12', password: 'right', exportable: true });
+  });
+
+  it('says plainly when a file is damaged', async () => {
+    backend({
+      'plugin:dialog|open': () => ['/tmp/broken.pfx'],
+      inspect_file: () => { throw { kind: 'corrupt', message: 'the file is damaged (truncated)' }; },
+    });
+    render(App);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Import…' }));
+    expect(await screen.findByText('The file is damaged. Ask for a fresh export.')).toBeTruthy();
+  });
+});
+
+describe('export', () => {
+  it('needs the password twice and sends the chosen format, chain and path', async () => {
+    const calls = backend({
+      export_file_name: () => '山田 太郎 (Enterprise Premium CA - G2, 2027-04-01).pfx',
+      'plugin:dialog|save': () => '/home/me/山田.pfx',
+      export_certificates: (args) => [{ id: 'yamada', path: (args.request as { target: string }).target }],
+    });
+    const { container } = render(App);
+    await waitFor(() => expect(rowNames(container)).toHaveLength(6));
+    await fireEvent.click(row(container, 'yamada'));
+    await fireEvent.click(screen.getByRole('button', { name: 'Export…' }));
+    const dialog = within(await screen.findByRole('dialog'));
+    await fireEvent.input(dialog.getByLabelText('New password for the file'), { target: { value: 'first try 1' } });
+    await fireEvent.input(dialog.getByLabelText('Type the password again'), { target: { value: 'first try 2' } });
+    expect(dialog.getByText('The two passwords differ.')).toBeTruthy();
+    expect((dialog.getByRole('button', { name: 'Export' }) as HTMLButtonElement).disabled).toBe(true);
+    await fireEvent.input(dialog.getByLabelText('Type the password again'), { target: { value: 'first try 1' } });
+    await fireEvent.click(dialog.getByLabelText(/Modern/));
+    await fireEvent.click(dialog.getByRole('button', { name: 'Choose…' }));
+    await waitFor(() => expect((dialog.getByLabelText('Save as') as HTMLInputElement).value).toBe('/home/me/山田.pfx'));
+    await fireEvent.click(dialog.getByRole('button', { name: 'Export' }));
+    expect(await dialog.findByText(/Verified/)).toBeTruthy();
+    expect(calls.find((c) => c.cmd === 'plugin:dialog|save')?.args).toMatchObject({ options: { defaultPath: '山田 太郎 (Enterprise Premium CA - G2, 2027-04-01).pfx' } });
+    expect(calls.find((c) => c.cmd === 'export_certificates')?.args.request).toEqual({
+      ids: ['yamada'], target: '/home/me/山田.pfx', toFolder: false, password: 'first try 1', profile: 'modern', includeChain: true, overwrite: false,
+    });
+  });
+
+  it('"Export all" goes to a folder and explains the keys it cannot export', async () => {
+    backend();
+    const { container } = render(App);
+    await waitFor(() => expect(rowNames(container)).toHaveLength(6));
+    await fireEvent.click(screen.getByRole('button', { name: 'Export all…' }));
+    const dialog = within(await screen.findByRole('dialog'));
+    expect(dialog.getByText('5 certificate(s) to export')).toBeTruthy();
+    expect(dialog.getByText(/Locked Key: its key was marked "not exportable"/)).toBeTruthy();
+    expect(dialog.getByLabelText('Folder')).toBeTruthy();
+  });
+});
+
+describe('delete and clean up', () => {
+  it('asks twice before deleting the certificate that still works, and offers a backup', async () => {
+    const calls = backend({
+      plan_deletion: () => [{ entry: store[1], remove_key: true, last_working: true }],
+    });
+    const { container } = render(App);
+    await waitFor(() => expect(rowNames(container)).toHaveLength(6));
+    await fireEvent.click(row(container, 'yamada'));
+    await fireEvent.keyDown(screen.getByRole('listbox'), { key: 'Delete' });
+    const dialog = within(await screen.findByRole('dialog'));
+    expect(await dialog.findByText('Its private key is deleted too.')).toBeTruthy();
+    await fireEvent.click(dialog.getByRole('button', { name: 'Delete' }));
+    expect(dialog.getByText(/is your only working certificate from Enterprise Premium CA - G2/)).toBeTruthy();
+    await fireEvent.click(dialog.getByRole('button', { name: 'Export a backup first' }));
+    expect(await screen.findByText('1 certificate(s) to export')).toBeTruthy();
+    expect(calls.some((c) => c.cmd === 'delete_certificates')).toBe(false);
+  });
+
+  it('clean up deletes only the ticked candidates', async () => {
+    const calls = backend({
+      cleanup_candidates: () => [
+        { entry: store[0], reasons: [{ reason: 'expired', not_after: '2025-06-01T00:00:00Z' }] },
+        { entry: store[3], reasons: [{ reason: 'superseded', by: 'h-new', by_not_after: '2028-06-09T00:00:00Z' }] },
+      ],
+      delete_certificates: (args) => (args.ids as string[]).length,
+    });
+    render(App);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Clean up…' }));
+    const dialog = within(await screen.findByRole('dialog'));
+    expect(await dialog.findByText('Superseded by the one expiring Jun 9, 2028')).toBeTruthy();
+    await fireEvent.click(dialog.getByRole('checkbox', { name: /Alice Expired/ }));
+    await fireEvent.click(dialog.getByRole('button', { name: 'Delete 1 ticked' }));
+    expect(await dialog.findByText('✓ Deleted 1 certificate(s).')).toBeTruthy();
+    expect(calls.find((c) => c.cmd === 'delete_certificates')?.args.ids).toEqual(['h-old']);
+  });
+});
+
+describe('preferences and settings', () => {
+  it('says in one line that identity preferences are a macOS feature', async () => {
+    backend();
+    render(App);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Site preferences' }));
+    expect(await screen.findByText('Identity preferences are a macOS feature; this computer does not use them.')).toBeTruthy();
+  });
+
+  it('switches to Japanese when chosen in the settings', async () => {
+    const calls = backend();
+    render(App);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Settings' }));
+    const dialog = within(await screen.findByRole('dialog'));
+    await fireEvent.change(await dialog.findByLabelText('Language'), { target: { value: 'ja' } });
+    await fireEvent.click(dialog.getByRole('button', { name: 'Save' }));
+    expect(await screen.findByRole('button', { name: 'インポート…' })).toBeTruthy();
+    expect(calls.find((c) => c.cmd === 'save_settings')?.args.settings).toEqual({ renewal_days: 90, language: 'ja', store: null });
+  });
+});
