@@ -3,6 +3,7 @@
 //! what is superseded, what a deletion removes, how a file is named on
 //! export, all come from the core, as they do for the CLI.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -13,8 +14,10 @@ use certdesk_core::health::CleanupReason;
 use certdesk_core::inspect::{self, Inspection};
 use certdesk_core::pkcs12::Profile;
 use certdesk_core::prefs::{self, Preference};
+use certdesk_core::probe::{self, ProbeReport};
 use certdesk_core::store::{self, ImportOutcome, StoreChoice};
 use certdesk_core::transfer::{self, ExportedFile};
+use certdesk_core::trust::Trust;
 use certdesk_core::{Certificate, Error, KeyStatus, ListEntry, Overview, Secret};
 
 use crate::ipc_error::IpcError;
@@ -335,6 +338,36 @@ pub async fn delete_preferences(state: State<'_, AppState>, ids: Vec<String>) ->
             store.delete_identity_preference(&preference.service)?;
         }
         Ok(chosen.len())
+    })
+    .await
+}
+
+/// "Check a site": the server's trust, the CA names it asks for, the store's
+/// identities ranked for it, and with `identity` a handshake as that identity.
+#[tauri::command]
+pub async fn probe_site(state: State<'_, AppState>, site: String, identity: Option<String>) -> Reply<ProbeReport> {
+    let open = open_overview(&state);
+    off_ui_thread(move || {
+        let target: probe::Target = site.parse()?;
+        let (store, overview) = open()?;
+        let chosen = match &identity {
+            Some(id) => Some(overview.resolve(&[id])?[0]),
+            None => None,
+        };
+        probe::probe(&target, &*store, &overview, chosen)
+    })
+    .await
+}
+
+/// Whether each identity's chain reaches a root this computer trusts, by id;
+/// asked after the list shows, since it reads the system's roots.
+#[tauri::command]
+pub async fn list_trust(state: State<'_, AppState>) -> Reply<HashMap<String, Trust>> {
+    let open = open_overview(&state);
+    off_ui_thread(move || {
+        let (store, overview) = open()?;
+        let trust = overview.trust(&*store)?;
+        Ok(overview.identities.iter().map(|i| i.id.clone()).zip(trust).collect())
     })
     .await
 }

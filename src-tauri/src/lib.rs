@@ -27,6 +27,8 @@ pub fn run() {
             commands::cleanup_candidates,
             commands::list_preferences,
             commands::delete_preferences,
+            commands::probe_site,
+            commands::list_trust,
             commands::get_settings,
             commands::save_settings,
             commands::reveal_in_folder,

@@ -212,3 +212,43 @@ describe('preferences and settings', () => {
     expect(calls.find((c) => c.cmd === 'save_settings')?.args.settings).toEqual({ renewal_days: 90, language: 'ja', store: null });
   });
 });
+
+describe('trust and the site check', () => {
+  it('marks a certificate whose root this computer does not trust, in the list and the details', async () => {
+    backend({ list_trust: () => ({ taro: { trust: 'root_not_trusted', root: 'Other CA' }, yamada: { trust: 'trusted' } }) });
+    const { container } = render(App);
+    await waitFor(() => expect(row(container, 'taro').textContent).toContain('Root not trusted here: Other CA'));
+    expect(row(container, 'yamada').textContent).not.toContain('trusted');
+    await fireEvent.click(row(container, 'yamada'));
+    expect(await screen.findByText('Trusted here')).toBeTruthy();
+  });
+
+  it('says which certificate a site accepts and tries one', async () => {
+    const candidate = (id: string, status: string, matches: boolean, not_after: string) => ({
+      id, name: id, subject: `CN=${id}`, issuer: 'CN=X', issuer_name: matches ? 'Enterprise Premium CA - G2' : 'Other CA', status, superseded: false, not_after, matches,
+    });
+    const calls = backend({
+      probe_site: (args) => ({
+        server: { host: 'portal.example.jp', port: 443, trusted: false, detail: 'not trusted: issued by a certificate authority this computer does not trust' },
+        requested_cas: ['O=Example Trust,CN=Enterprise Premium CA - G2'],
+        candidates: [candidate('yamada', 'valid', true, '2027-04-01T00:00:00Z'), candidate('old', 'expired', true, '2025-04-01T00:00:00Z'), candidate('taro', 'valid', false, '2027-09-01T00:00:00Z')],
+        handshake: args.identity ? { identity: args.identity, result: 'rejected', detail: 'the server refused: unknown_ca' } : null,
+      }),
+    });
+    render(App);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Check a site…' }));
+    const dialog = within(await screen.findByRole('dialog'));
+    await fireEvent.input(dialog.getByLabelText('Site address'), { target: { value: 'https://portal.example.jp/login' } });
+    await fireEvent.click(dialog.getByRole('button', { name: 'Check' }));
+    expect(await dialog.findByText('This site accepts certificates issued by Enterprise Premium CA - G2.')).toBeTruthy();
+    expect(dialog.getByText('You have 2: use the one expiring Apr 1, 2027.')).toBeTruthy();
+    expect(dialog.getByText('1 other(s) have expired.')).toBeTruthy();
+    expect(dialog.getByText(/is not trusted by this computer/)).toBeTruthy();
+    await fireEvent.click(dialog.getAllByRole('button', { name: 'Try this certificate' })[2]);
+    expect(await dialog.findByText('Rejected by the site: the server refused: unknown_ca')).toBeTruthy();
+    expect(calls.filter((c) => c.cmd === 'probe_site').map((c) => c.args)).toEqual([
+      { site: 'https://portal.example.jp/login', identity: null },
+      { site: 'https://portal.example.jp/login', identity: 'taro' },
+    ]);
+  });
+});

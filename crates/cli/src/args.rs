@@ -121,6 +121,15 @@ pub enum Command {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Check a site: is its certificate trusted, which CAs does it accept for client
+    /// certificates, and which of yours to use; with --identity, try that certificate
+    Probe {
+        /// https://host/…, host or host:port (443 by default)
+        site: String,
+        /// Complete a handshake as this certificate (its id, 8+ characters); the key stays in the store
+        #[arg(long, value_name = "ID")]
+        identity: Option<String>,
+    },
     /// macOS identity preferences: which certificate Safari offers to which site
     #[command(subcommand)]
     Prefs(PrefsCommand),
@@ -168,6 +177,9 @@ pub struct ListArgs {
     /// Only certificates that allow client authentication
     #[arg(long)]
     pub client_auth: bool,
+    /// Also say whether each chain reaches a root this computer trusts
+    #[arg(long)]
+    pub trust: bool,
 }
 
 /// Where a password comes from. Never the command line itself: argv is

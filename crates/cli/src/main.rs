@@ -84,13 +84,15 @@ fn run(cli: &Cli) -> Result<(), Error> {
         Command::List(filter) => {
             let overview = overview()?;
             let entries = listed(&overview, filter);
-            output::list(&entries, &overview.identities, now, cli.json);
+            let trust = if filter.trust { trust_by_id(&overview, &*store)? } else { Default::default() };
+            output::list(&entries, &overview.identities, &trust, now, cli.json);
         }
         Command::Show { id } => {
             let overview = overview()?;
             let identity = overview.resolve(&[id])?[0];
             let (_, health) = overview.entries().find(|(i, _)| i.id == identity.id).expect("resolved from overview");
-            output::show(identity, health, cli.json);
+            let trust = trust_by_id(&overview, &*store)?;
+            output::show(identity, health, trust.get(identity.id.as_str()), cli.json);
         }
         Command::Delete { ids, yes } => {
             let overview = overview()?;
@@ -173,6 +175,16 @@ fn run(cli: &Cli) -> Result<(), Error> {
                 output::written(&file.path, (*profile).into(), cli.json);
             }
         }
+        Command::Probe { site, identity } => {
+            let target: certdesk_core::probe::Target = site.parse()?;
+            let overview = overview()?;
+            let chosen = match identity {
+                Some(id) => Some(overview.resolve(&[id])?[0]),
+                None => None,
+            };
+            let report = certdesk_core::probe::probe(&target, &*store, &overview, chosen)?;
+            output::probe(&report, cli.json);
+        }
         Command::Prefs(PrefsCommand::List { stale }) => {
             let overview = overview()?;
             let mut found = prefs::load(&*store, &overview)?;
@@ -201,6 +213,13 @@ fn run(cli: &Cli) -> Result<(), Error> {
         Command::Inspect { .. } | Command::Convert { .. } => unreachable!("handled above"),
     }
     Ok(())
+}
+
+fn trust_by_id<'a>(
+    overview: &'a Overview,
+    store: &dyn certdesk_core::Keystore,
+) -> Result<std::collections::HashMap<&'a str, certdesk_core::trust::Trust>, Error> {
+    Ok(overview.identities.iter().map(|i| i.id.as_str()).zip(overview.trust(store)?).collect())
 }
 
 fn listed<'a>(

@@ -10,7 +10,9 @@ use unicode_width::UnicodeWidthStr as _;
 
 use certdesk_core::health::{CleanupCandidate, CleanupReason};
 use certdesk_core::store::ImportOutcome;
+use certdesk_core::trust::Trust;
 use certdesk_core::{Assessment, DeletionStep, Error, Identity, ListEntry, Status};
+use std::collections::HashMap;
 
 fn date(t: OffsetDateTime) -> String {
     t.date().to_string()
@@ -84,10 +86,25 @@ fn pad(text: &str, width: usize) -> String {
     }
 }
 
-pub fn list(entries: &[(&Identity, &Assessment)], all: &[Identity], now: OffsetDateTime, json: bool) {
+pub fn list(
+    entries: &[(&Identity, &Assessment)],
+    all: &[Identity],
+    trust: &HashMap<&str, Trust>,
+    now: OffsetDateTime,
+    json: bool,
+) {
     let mut out = anstream::stdout();
     if json {
-        let items: Vec<Value> = entries.iter().map(|(i, a)| identity_json(i, a)).collect();
+        let items: Vec<Value> = entries
+            .iter()
+            .map(|(i, a)| {
+                let mut item = identity_json(i, a);
+                if let (Some(obj), Some(t)) = (item.as_object_mut(), trust.get(i.id.as_str())) {
+                    obj.insert("trust".into(), json!(t));
+                }
+                item
+            })
+            .collect();
         let _ = writeln!(out, "{}", serde_json::to_string_pretty(&items).unwrap_or_default());
         return;
     }
@@ -121,6 +138,10 @@ pub fn list(entries: &[(&Identity, &Assessment)], all: &[Identity], now: OffsetD
             (None, Some(_)) => "current of its renewals".to_owned(),
             (None, None) => String::new(),
         };
+        let note = match trust.get(identity.id.as_str()) {
+            Some(Trust::Trusted) | None => note,
+            Some(t) => [note, t.describe()].iter().filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>().join("; "),
+        };
         let line = format!(
             "{:<12}  {}  {:<10}  {:<16}  {:<10}  {}  {}  {}",
             short_id(&identity.id),
@@ -136,7 +157,7 @@ pub fn list(entries: &[(&Identity, &Assessment)], all: &[Identity], now: OffsetD
     }
 }
 
-pub fn show(identity: &Identity, health: &Assessment, json: bool) {
+pub fn show(identity: &Identity, health: &Assessment, trust: Option<&Trust>, json: bool) {
     let mut out = anstream::stdout();
     let cert = &identity.certificate;
     if json {
@@ -147,6 +168,7 @@ pub fn show(identity: &Identity, health: &Assessment, json: bool) {
             "extended_key_usage": cert.extended_key_usage,
             "subject_alt_names": cert.subject_alt_names,
             "self_signed": cert.self_signed,
+            "trust": trust,
         });
         if let (Some(obj), Some(extra)) = (value.as_object_mut(), extra.as_object()) {
             obj.extend(extra.clone());
@@ -176,6 +198,7 @@ pub fn show(identity: &Identity, health: &Assessment, json: bool) {
         ("CA", if cert.is_ca { "yes" } else { "no" }.into()),
         ("Self-signed", if cert.self_signed { "yes" } else { "no" }.into()),
         ("Store", identity.store.clone()),
+        ("Trust", trust.map(Trust::describe).unwrap_or_default()),
     ];
     for (label, value) in rows {
         let _ = writeln!(out, "{:<22} {value}", format!("{label}:").bold());
@@ -435,5 +458,38 @@ pub fn preferences_deleted(done: &[(certdesk_core::prefs::Preference, String)], 
     }
     for (p, route) in done {
         let _ = writeln!(out, "Deleted the preference for {} ({route})", p.service);
+    }
+}
+
+pub fn probe(report: &certdesk_core::probe::ProbeReport, json: bool) {
+    let mut out = anstream::stdout();
+    if json {
+        let _ = writeln!(out, "{}", serde_json::to_string_pretty(report).unwrap_or_default());
+        return;
+    }
+    let server = &report.server;
+    let verdict = if server.trusted { "trusted".to_owned() } else { format!("not trusted ({})", server.detail) };
+    let _ = writeln!(out, "Server {}:{}: {verdict}", server.host, server.port);
+    if let Some(cas) = &report.requested_cas {
+        for ca in cas {
+            let _ = writeln!(out, "  accepts certificates issued by {ca}");
+        }
+    }
+    let _ = writeln!(out, "{}", report.advice());
+    for c in &report.candidates {
+        let mark = if c.matches { "✓" } else { " " };
+        let superseded = if c.superseded { ", superseded" } else { "" };
+        let _ = writeln!(
+            out,
+            "  {mark} {}  {}  issued by {}  ({}{superseded}, expires {})",
+            short_id(&c.id),
+            c.name,
+            c.issuer_name,
+            c.status,
+            &c.not_after[..10.min(c.not_after.len())]
+        );
+    }
+    if let Some(h) = &report.handshake {
+        let _ = writeln!(out, "Handshake as {}: {} ({})", short_id(&h.identity), h.result, h.detail);
     }
 }

@@ -481,3 +481,50 @@ fn export_folder_writes_one_private_file_per_exportable_key_and_a_list_without_s
     assert_eq!(json_of(&again)["error"]["kind"], "already_exists");
     assert_eq!(std::fs::read_dir(&folder).unwrap().count(), before.len());
 }
+
+#[test]
+fn trust_says_whether_each_chain_reaches_a_root_this_computer_trusts() {
+    let (tmp, db, fixture) = fresh_db();
+    let trust_of = |extra_env: Option<&Path>| -> HashMap<String, Value> {
+        let mut cmd = certdesk(&db);
+        cmd.args(["--json", "list", "--trust"]).env_remove("SSL_CERT_DIR");
+        match extra_env {
+            Some(roots) => cmd.env("SSL_CERT_FILE", roots),
+            None => cmd.env("SSL_CERT_FILE", tmp.path().join("no-roots.pem")),
+        };
+        let listed = json_of(&run(&mut cmd));
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (name_of(fixture, e["id"].as_str().unwrap()), e["trust"].clone()))
+            .collect()
+    };
+    std::fs::write(tmp.path().join("no-roots.pem"), "").unwrap();
+    let untrusted = trust_of(None);
+    assert_eq!(
+        untrusted["carol-valid"],
+        serde_json::json!({"trust": "root_not_trusted", "root": "Enterprise Premium CA - G2"})
+    );
+    assert_eq!(untrusted["taro-other"], serde_json::json!({"trust": "root_not_trusted", "root": "Other CA"}));
+    assert_eq!(
+        untrusted["eve-server"]["trust"], "cannot_verify",
+        "a server-only certificate is not for client authentication"
+    );
+
+    let g2 = fixture.db.parent().unwrap().join("ca-EnterprisePremiumCAG2/ca.pem");
+    let trusted = trust_of(Some(&g2));
+    assert_eq!(trusted["carol-valid"], serde_json::json!({"trust": "trusted"}));
+    assert_eq!(trusted["alice-expired"], serde_json::json!({"trust": "trusted"}), "trust is not about dates");
+    assert_eq!(trusted["taro-other"]["trust"], "root_not_trusted");
+
+    // A certificate whose issuer is nowhere in the store.
+    let ca = Ca::new(tmp.path(), "Absent CA");
+    issue(&ca, tmp.path(), &Leaf::new("lonely", "/CN=Lonely Leaf", -1, 100), time::OffsetDateTime::now_utc());
+    let p12 = pkcs12(tmp.path(), "lonely", "lonely", None);
+    std::fs::write(tmp.path().join("pw"), PASSWORD).unwrap();
+    run(certdesk(&db).arg("import").arg(&p12).arg("--password-file").arg(tmp.path().join("pw")));
+    let shown = json_of(&run(certdesk(&db).args(["--json", "list", "--trust"]).env("SSL_CERT_FILE", &g2)));
+    let lonely = shown.as_array().unwrap().iter().find(|e| e["name"] == "Lonely Leaf").unwrap();
+    assert_eq!(lonely["trust"], serde_json::json!({"trust": "issuer_not_installed", "issuer": "Absent CA"}));
+}

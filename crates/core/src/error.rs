@@ -54,6 +54,9 @@ pub enum Error {
 
     #[error("cancelled; nothing was changed")]
     Cancelled,
+
+    #[error("{what} failed: {why}; check the address, the network and any proxy (HTTPS_PROXY)")]
+    Network { what: String, why: String },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -76,6 +79,7 @@ impl Error {
         "already_exists",
         "io",
         "cancelled",
+        "network",
     ];
 
     /// The stable snake_case name of this error, as the CLI's JSON and the GUI see it.
@@ -95,6 +99,7 @@ impl Error {
             Error::AlreadyExists { .. } => "already_exists",
             Error::Io { .. } => "io",
             Error::Cancelled => "cancelled",
+            Error::Network { .. } => "network",
         }
     }
 
@@ -144,6 +149,7 @@ mod tests {
             Error::AlreadyExists { path: "/x".into() },
             Error::io("x", std::io::Error::other("y")),
             Error::Cancelled,
+            Error::Network { what: "x".into(), why: "y".into() },
         ]
     }
 

@@ -11,10 +11,12 @@ pub mod inspect;
 pub mod model;
 pub mod pkcs12;
 pub mod prefs;
+pub mod probe;
 pub mod report;
 pub mod secret;
 pub mod store;
 pub mod transfer;
+pub mod trust;
 
 pub use error::{Error, Result};
 pub use health::{Assessment, CleanupCandidate, Status};
@@ -59,6 +61,14 @@ impl Overview {
             }
         }
         Ok(found)
+    }
+
+    /// Whether each identity's chain reaches a root this computer trusts
+    /// (see `trust`). Reads the system's roots, so it is asked for, not part of every listing.
+    pub fn trust(&self, store: &dyn Keystore) -> Result<Vec<trust::Trust>> {
+        let kept_apart = store.issuer_candidates()?;
+        let roots = probe::system_roots();
+        Ok(trust::assess(&self.identities, &kept_apart, &roots.roots, time::OffsetDateTime::now_utc()))
     }
 
     /// Which of `targets` are the last working certificate of their subject

@@ -61,6 +61,12 @@ pub trait Keystore: Send + Sync {
         None
     }
 
+    /// A key that signs inside the store, to complete a TLS handshake as
+    /// `identity` (`certdesk probe --identity`): the key never leaves the store.
+    fn signing_key(&self, _identity: &Identity) -> Result<std::sync::Arc<dyn rustls::sign::SigningKey>> {
+        Err(Error::not_on_this_platform("signing with a stored key"))
+    }
+
     /// Deletes the preference whose service is exactly `service`, and says
     /// how (the keychain API, or Apple's `security` tool when the item
     /// belongs to another app).

@@ -56,6 +56,9 @@ fn template() -> &'static Fixture {
                 .arg("-w")
                 .arg(&password_file));
         }
+        let mut server = Leaf::new("server", "/CN=localhost", -1, 300);
+        server.extensions = "localhost";
+        issue(&Ca::new(&root, "Server CA"), &root, &server, now);
         issue(&cas[0], &root, &Leaf::new("newcomer", "/CN=Newcomer Suzuki/O=Example Corp", -1, 400), now);
         let newcomer_p12 = pkcs12_with_password(&root, "newcomer", "Newcomer", Some(&cas[0]), IMPORT_PASSWORD);
         Fixture { dir: root, db, newcomer_p12 }
@@ -269,4 +272,71 @@ fn pem_sha256(pem: &str) -> String {
     use std::io::Write as _;
     child.stdin.take().unwrap().write_all(pem.as_bytes()).unwrap();
     String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
+}
+
+/// `openssl s_server` asking for a certificate from Enterprise Premium CA - G2.
+struct SiteAskingForG2 {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl SiteAskingForG2 {
+    fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let dir = &template().dir;
+        let child = Command::new("openssl")
+            .args(["s_server", "-www", "-Verify", "1", "-verify_return_error", "-accept"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-cert")
+            .arg(dir.join("server.pem"))
+            .arg("-key")
+            .arg(dir.join("server.key"))
+            .arg("-CAfile")
+            .arg(dir.join("ca-EnterprisePremiumCAG2/ca.pem"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = SiteAskingForG2 { child, port }; // killed on drop, also if it never listens
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return server;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("openssl s_server did not start");
+    }
+}
+
+impl Drop for SiteAskingForG2 {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn check_a_site_names_the_certificate_to_use_and_the_site_accepts_it() {
+    let site = SiteAskingForG2::start();
+    let (_tmp, _db, app) = start("en_US.UTF-8");
+    app.find("[data-action=probe]").click();
+    let address = app.find("#probe-site");
+    address.type_text(&format!("127.0.0.1:{}", site.port));
+    address.type_text(keys::ENTER);
+    app.wait_for_text("This site accepts certificates issued by Enterprise Premium CA - G2.");
+    app.wait_for_text("is not trusted by this computer"); // the test server's CA is no system root
+    let text = app.page_text();
+    let best = text.lines().position(|l| l.contains("Hanako Renewal")).unwrap();
+    let other = text.lines().position(|l| l.contains("Taro Other")).unwrap();
+    assert!(best < other, "certificates of the requested CA first:\n{text}");
+    let yamada = app.wait_for("山田's candidate", || {
+        app.find_all("[role=dialog] li").into_iter().find(|li| li.text().contains("山田 太郎"))
+    });
+    yamada.find("button").click();
+    app.wait_for_text("Accepted: the site took this certificate.");
+    let taro = app.find_all("[role=dialog] li").into_iter().find(|li| li.text().contains("Taro Other")).unwrap();
+    taro.find("button").click();
+    app.wait_for_text("Rejected by the site");
+    app.screenshot("check-a-site-en");
 }

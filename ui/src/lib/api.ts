@@ -168,3 +168,22 @@ export const deletePreferences = (ids: string[]) => invoke<number>('delete_prefe
 export const getSettings = () => invoke<SettingsView>('get_settings');
 export const saveSettings = (settings: Settings) => invoke<void>('save_settings', { settings });
 export const revealInFolder = (path: string) => invoke<void>('reveal_in_folder', { path });
+
+export type Trust =
+  | { trust: 'trusted' }
+  | { trust: 'issuer_not_installed'; issuer: string }
+  | { trust: 'root_not_trusted'; root: string }
+  | { trust: 'cannot_verify'; reason: string };
+
+export interface ProbeReport {
+  server: { host: string; port: number; trusted: boolean; detail: string };
+  requested_cas: string[] | null;
+  candidates: {
+    id: string; name: string; subject: string; issuer: string; issuer_name: string;
+    status: Status; superseded: boolean; not_after: string; matches: boolean;
+  }[];
+  handshake: { identity: string; result: 'accepted' | 'rejected' | 'failed'; detail: string } | null;
+}
+
+export const probeSite = (site: string, identity?: string) => invoke<ProbeReport>('probe_site', { site, identity: identity ?? null });
+export const listTrust = () => invoke<Record<string, Trust>>('list_trust');

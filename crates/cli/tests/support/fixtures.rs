@@ -58,6 +58,11 @@ extendedKeyUsage = clientAuth, emailProtection
 basicConstraints = CA:FALSE
 keyUsage = digitalSignature
 extendedKeyUsage = serverAuth
+[ localhost ]
+basicConstraints = CA:FALSE
+keyUsage = digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1
 [ req ]
 distinguished_name = dn
 string_mask = $ENV::STRING_MASK

@@ -48,7 +48,10 @@ enum Access {
     Write,
 }
 
+mod sign;
+
 /// An NSS database folder.
+#[derive(Debug, Clone)]
 pub struct NssStore {
     dir: PathBuf,
 }
@@ -267,6 +270,17 @@ impl NssStore {
         Ok(())
     }
 
+    /// Signs `data` with the private key of `identity`, inside softokn.
+    fn sign_with_key_of(&self, identity: &Identity, mechanism: &Mechanism, data: &[u8]) -> Result<Vec<u8>> {
+        self.with_session(Access::Read, |session| {
+            let key =
+                self.private_keys_of(session, identity)?.into_iter().next().ok_or_else(|| {
+                    Error::InvalidInput("this store holds no private key for this certificate".into())
+                })?;
+            session.sign(mechanism, key, data).map_err(|e| self.refused("signing", e))
+        })
+    }
+
     /// The private-key objects of a certificate: those with its CKA_ID.
     fn private_keys_of(&self, session: &Session, identity: &Identity) -> Result<Vec<ObjectHandle>> {
         let mut keys = Vec::new();
@@ -419,6 +433,10 @@ impl Keystore for NssStore {
 
     fn export_private_key(&self, identity: &Identity) -> Result<Zeroizing<Vec<u8>>> {
         self.with_session(Access::Read, |session| self.export_key_in(session, identity))
+    }
+
+    fn signing_key(&self, identity: &Identity) -> Result<std::sync::Arc<dyn rustls::sign::SigningKey>> {
+        sign::NssSigningKey::for_identity(self.clone(), identity)
     }
 
     fn delete(&self, step: &DeletionStep) -> Result<()> {

@@ -1,0 +1,579 @@
+//! "Which certificate does this site accept?": connects to a site with
+//! rustls, notes whether its certificate is trusted here (without stopping),
+//! captures the CertificateRequest (the CA names the site accepts), ranks the
+//! store's identities against it, and, when asked, completes a handshake as
+//! one identity, signing inside the store.
+
+use std::io::{Read as _, Write as _};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::ResolvesClientCert;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::sign::CertifiedKey;
+use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
+use serde::Serialize;
+use x509_parser::prelude::FromDer as _;
+
+use crate::dn::DistinguishedName;
+use crate::error::{Error, Result};
+use crate::health::{Assessment, Status};
+use crate::model::{Certificate, Identity};
+use crate::store::Keystore;
+use crate::Overview;
+
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long to wait, after the handshake, for a server's rejection.
+const REJECTION_WAIT: Duration = Duration::from_secs(3);
+
+/// The site to check: `https://host[:port]/…`, `host`, `host:port`, `[v6]:port`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub host: String,
+    pub port: u16,
+}
+
+impl std::str::FromStr for Target {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<Self> {
+        let bad = || {
+            Error::InvalidInput(format!("\"{text}\" is not a site; give a host name, host:port or an https:// address"))
+        };
+        let rest = text.trim();
+        let rest = rest.strip_prefix("https://").unwrap_or(rest);
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        let authority = authority.rsplit('@').next().unwrap_or_default();
+        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+            let (host, after) = v6.split_once(']').ok_or_else(bad)?;
+            (host.to_owned(), after.strip_prefix(':'))
+        } else if authority.matches(':').count() > 1 {
+            (authority.to_owned(), None) // a bare IPv6 address
+        } else {
+            match authority.split_once(':') {
+                Some((h, p)) => (h.to_owned(), Some(p)),
+                None => (authority.to_owned(), None),
+            }
+        };
+        let port = match port {
+            Some(p) => p.parse().map_err(|_| bad())?,
+            None => 443,
+        };
+        if host.is_empty() || host.chars().any(|c| c.is_whitespace()) {
+            return Err(bad());
+        }
+        Ok(Target { host, port })
+    }
+}
+
+/// What the site's own certificate looks like from here.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerReport {
+    pub host: String,
+    pub port: u16,
+    pub trusted: bool,
+    pub detail: String,
+}
+
+/// One of the store's identities, as a candidate for this site.
+#[derive(Debug, Clone, Serialize)]
+pub struct Candidate {
+    pub id: String,
+    pub name: String,
+    pub subject: String,
+    pub issuer: String,
+    pub issuer_name: String,
+    pub status: &'static str,
+    pub superseded: bool,
+    pub not_after: String,
+    /// Its issuer, or a certificate of its chain, is one the site named.
+    pub matches: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Handshake {
+    pub identity: String,
+    /// "accepted", "rejected" (by the server) or "failed" (here).
+    pub result: &'static str,
+    pub detail: String,
+}
+
+/// `certdesk probe --json`, and what the app's "Check a site" panel shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProbeReport {
+    pub server: ServerReport,
+    /// The CA names the site accepts (RFC 4514); `None` when it asks for no certificate.
+    pub requested_cas: Option<Vec<String>>,
+    /// Best first; empty when the site asks for no certificate.
+    pub candidates: Vec<Candidate>,
+    pub handshake: Option<Handshake>,
+}
+
+impl ProbeReport {
+    /// The advice in words, for the CLI (the app words the same facts in the user's language).
+    pub fn advice(&self) -> String {
+        let Some(cas) = &self.requested_cas else {
+            return "This site does not ask for a client certificate.".into();
+        };
+        let accepted = if cas.is_empty() {
+            "any certificate".to_owned()
+        } else {
+            format!("certificates issued by {}", short_names(cas).join(" or "))
+        };
+        let matching: Vec<&Candidate> = self.candidates.iter().filter(|c| c.matches || cas.is_empty()).collect();
+        match matching.as_slice() {
+            [] => format!(
+                "This site accepts {accepted}. You have none: you need a certificate issued by {}.",
+                short_names(cas).join(" or ")
+            ),
+            [best, rest @ ..] => {
+                let mut text = format!(
+                    "This site accepts {accepted}. You have {}: use \"{}\", expiring {}",
+                    matching.len(),
+                    best.name,
+                    &best.not_after[..10.min(best.not_after.len())]
+                );
+                if best.status == "expired" {
+                    text.push_str(" (it has expired: renew it)");
+                }
+                let expired = rest.iter().filter(|c| c.status == "expired").count();
+                if expired > 0 {
+                    text.push_str(&format!("; {expired} other{} expired", if expired == 1 { " is" } else { "s are" }));
+                }
+                text.push('.');
+                text
+            }
+        }
+    }
+}
+
+fn short_names(cas: &[String]) -> Vec<String> {
+    cas.iter()
+        .map(|ca| {
+            ca.split(',').find_map(|part| part.strip_prefix("CN=")).map(str::to_owned).unwrap_or_else(|| ca.clone())
+        })
+        .collect()
+}
+
+/// Checks `target`: the server's trust, the CA names it asks for, the
+/// store's identities ranked for it, and with `identity` a full handshake as that identity.
+pub fn probe(
+    target: &Target,
+    store: &dyn Keystore,
+    overview: &Overview,
+    identity: Option<&Identity>,
+) -> Result<ProbeReport> {
+    let roots = Arc::new(system_roots());
+    let first = handshake(target, &roots, None)?;
+    if let (Err(e), None) = (&first.outcome, &first.requested) {
+        return Err(Error::Network {
+            what: format!("the TLS handshake with {}:{}", target.host, target.port),
+            why: e.clone(),
+        });
+    }
+    let requested: Option<Vec<DistinguishedName>> = first.requested.as_ref().map(|names| {
+        names
+            .iter()
+            .filter_map(|der| x509_parser::x509::X509Name::from_der(der).ok())
+            .map(|(_, n)| DistinguishedName::from_x509(&n))
+            .collect()
+    });
+    let candidates = match &requested {
+        Some(cas) => rank(store, overview, cas)?,
+        None => Vec::new(),
+    };
+    let handshake = match identity {
+        Some(identity) => Some(try_identity(target, &roots, store, overview, identity)?),
+        None => None,
+    };
+    Ok(ProbeReport {
+        server: ServerReport {
+            host: target.host.clone(),
+            port: target.port,
+            trusted: first.server_trust.is_ok(),
+            detail: first.server_trust.err().unwrap_or_else(|| "trusted by this computer".into()),
+        },
+        requested_cas: requested.map(|cas| cas.into_iter().map(|n| n.rfc4514).collect()),
+        candidates,
+        handshake,
+    })
+}
+
+/// The store's identities with a private key, those the site accepts first,
+/// then working before expiring before expired, the current renewal before a
+/// superseded one, and client-authentication certificates first.
+fn rank(store: &dyn Keystore, overview: &Overview, cas: &[DistinguishedName]) -> Result<Vec<Candidate>> {
+    let kept_apart = store.issuer_candidates()?;
+    let pool: Vec<&Certificate> = overview.identities.iter().map(|i| &i.certificate).chain(kept_apart.iter()).collect();
+    let named = |dn: &DistinguishedName| cas.iter().any(|ca| ca.same_name_as(dn));
+    let mut ranked: Vec<(Candidate, (bool, u8, bool, bool))> = overview
+        .entries()
+        .filter(|(i, _)| i.key.has_private_key() && !i.certificate.is_ca)
+        .map(|(identity, health): (&Identity, &Assessment)| {
+            let cert = &identity.certificate;
+            let chain = crate::transfer::chain_of(cert, &pool);
+            let matches = named(&cert.issuer) || chain.iter().any(|c| named(&c.subject) || named(&c.issuer));
+            let status_rank = match health.status {
+                Status::Valid => 0,
+                Status::Expiring => 1,
+                Status::NotYetValid => 2,
+                Status::Expired => 3,
+            };
+            let key = (!matches, status_rank, health.superseded(), !cert.client_auth);
+            let candidate = Candidate {
+                id: identity.id.clone(),
+                name: cert.display_name().to_owned(),
+                subject: cert.subject.rfc4514.clone(),
+                issuer: cert.issuer.rfc4514.clone(),
+                issuer_name: cert.issuer.common_name().unwrap_or(&cert.issuer.rfc4514).to_owned(),
+                status: health.status.as_str(),
+                superseded: health.superseded(),
+                not_after: cert.not_after.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+                matches,
+            };
+            (candidate, key)
+        })
+        .collect();
+    ranked.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.name.cmp(&b.0.name)));
+    Ok(ranked.into_iter().map(|(c, _)| c).collect())
+}
+
+fn try_identity(
+    target: &Target,
+    roots: &Arc<rustls::RootCertStore>,
+    store: &dyn Keystore,
+    overview: &Overview,
+    identity: &Identity,
+) -> Result<Handshake> {
+    let kept_apart = store.issuer_candidates()?;
+    let pool: Vec<&Certificate> = overview.identities.iter().map(|i| &i.certificate).chain(kept_apart.iter()).collect();
+    let mut chain = vec![CertificateDer::from(identity.certificate.der.clone())];
+    chain.extend(
+        crate::transfer::chain_of(&identity.certificate, &pool)
+            .iter()
+            .filter(|c| !c.self_signed)
+            .map(|c| CertificateDer::from(c.der.clone())),
+    );
+    let key = store.signing_key(identity)?;
+    let attempt = handshake(target, roots, Some(Arc::new(CertifiedKey::new(chain, key))))?;
+    let (result, detail) = match attempt.outcome {
+        Ok(()) => ("accepted", "the server completed the handshake and did not refuse the certificate".to_owned()),
+        Err(why) if attempt.rejected => ("rejected", why),
+        Err(why) => ("failed", why),
+    };
+    Ok(Handshake { identity: identity.id.clone(), result, detail })
+}
+
+/// What one connection saw.
+struct Observed {
+    server_trust: std::result::Result<(), String>,
+    /// The DER names of the CertificateRequest; `None` when there was none.
+    requested: Option<Vec<Vec<u8>>>,
+    outcome: std::result::Result<(), String>,
+    /// The failure was the server's alert, not ours.
+    rejected: bool,
+}
+
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls_graviola::default_provider())
+}
+
+/// The roots this computer trusts (`SSL_CERT_FILE` and `SSL_CERT_DIR` are honoured).
+pub fn system_roots() -> rustls::RootCertStore {
+    let mut roots = rustls::RootCertStore::empty();
+    let found = rustls_native_certs::load_native_certs();
+    roots.add_parsable_certificates(found.certs);
+    roots
+}
+
+/// One connection: TCP (directly or through `HTTPS_PROXY`), the TLS
+/// handshake with `identity` (or none), then for a full handshake one
+/// `HEAD /` and one read, since a TLS 1.3 server rejects a client
+/// certificate only after the client has finished its side.
+fn handshake(
+    target: &Target,
+    roots: &Arc<rustls::RootCertStore>,
+    identity: Option<Arc<CertifiedKey>>,
+) -> Result<Observed> {
+    let provider = provider();
+    let verifier = Arc::new(RecordingVerifier {
+        inner: rustls::client::WebPkiServerVerifier::builder_with_provider(roots.clone(), provider.clone())
+            .build()
+            .ok(),
+        provider: provider.clone(),
+        result: Mutex::new(None),
+    });
+    let resolver = Arc::new(RecordingResolver { identity: identity.clone(), requested: Mutex::new(None) });
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Network { what: "setting up TLS".into(), why: e.to_string() })?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier.clone())
+        .with_client_cert_resolver(resolver.clone());
+    let name = ServerName::try_from(target.host.clone())
+        .map_err(|_| Error::InvalidInput(format!("\"{}\" is not a host name or address", target.host)))?;
+    let mut tcp = connect(target)?;
+    let io =
+        |e: std::io::Error| Error::Network { what: format!("{}:{}", target.host, target.port), why: e.to_string() };
+    tcp.set_read_timeout(Some(HANDSHAKE_TIMEOUT)).map_err(io)?;
+    tcp.set_write_timeout(Some(HANDSHAKE_TIMEOUT)).map_err(io)?;
+    let mut conn = rustls::ClientConnection::new(Arc::new(config), name)
+        .map_err(|e| Error::Network { what: "starting TLS".into(), why: e.to_string() })?;
+    let mut outcome: std::result::Result<(), std::io::Error> = Ok(());
+    while conn.is_handshaking() {
+        if let Err(e) = conn.complete_io(&mut tcp) {
+            outcome = Err(e);
+            break;
+        }
+    }
+    if outcome.is_ok() && identity.is_some() {
+        let mut tls = rustls::Stream::new(&mut conn, &mut tcp);
+        let request = format!("HEAD / HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", target.host);
+        outcome = tls.write_all(request.as_bytes()).and_then(|()| tls.flush());
+        if outcome.is_ok() {
+            // A rejection arrives at once; a server that accepted may just
+            // not answer HEAD (openssl s_server -www answers GET only).
+            let _ = tls.sock.set_read_timeout(Some(REJECTION_WAIT));
+            let mut buffer = [0u8; 512];
+            outcome = match tls.read(&mut buffer) {
+                Ok(_) => Ok(()),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::UnexpectedEof
+                            | std::io::ErrorKind::WouldBlock
+                            | std::io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            };
+        }
+    }
+    let rejected = matches!(&outcome, Err(e) if alert_of(e).is_some());
+    let outcome = outcome.map_err(|e| describe(&e));
+    let server_trust = verifier
+        .result
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+        .unwrap_or(Err("the server sent no certificate".into()));
+    let requested = resolver.requested.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    Ok(Observed { server_trust, requested, outcome, rejected })
+}
+
+fn alert_of(e: &std::io::Error) -> Option<rustls::AlertDescription> {
+    match e.get_ref()?.downcast_ref::<rustls::Error>()? {
+        rustls::Error::AlertReceived(alert) => Some(*alert),
+        _ => None,
+    }
+}
+
+/// A TLS failure in words: the server's alert by its RFC name, else the error.
+fn describe(e: &std::io::Error) -> String {
+    match alert_of(e) {
+        Some(alert) => format!("the server refused: {}", alert_name(alert)),
+        None => e.to_string(),
+    }
+}
+
+/// `BadCertificate` → `bad_certificate`, as RFC 8446 names alerts.
+fn alert_name(alert: rustls::AlertDescription) -> String {
+    let debug = format!("{alert:?}");
+    let mut name = String::new();
+    let mut previous_lower = false;
+    for c in debug.chars() {
+        if c.is_ascii_uppercase() && previous_lower {
+            name.push('_');
+        }
+        previous_lower = c.is_ascii_lowercase();
+        name.push(c.to_ascii_lowercase());
+    }
+    name
+}
+
+fn connect(target: &Target) -> Result<TcpStream> {
+    let fail = |why: String| Error::Network { what: format!("connecting to {}:{}", target.host, target.port), why };
+    if let Some(proxy) = proxy_for(&target.host) {
+        let mut tcp = connect_any(&proxy).map_err(|e| fail(format!("through the proxy {proxy}: {e}")))?;
+        tcp.set_read_timeout(Some(CONNECT_TIMEOUT)).map_err(|e| fail(e.to_string()))?;
+        let host = if target.host.contains(':') { format!("[{}]", target.host) } else { target.host.clone() };
+        write!(tcp, "CONNECT {host}:{p} HTTP/1.1\r\nHost: {host}:{p}\r\n\r\n", p = target.port)
+            .map_err(|e| fail(e.to_string()))?;
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") && head.len() < 8192 {
+            match tcp.read(&mut byte) {
+                Ok(1) => head.push(byte[0]),
+                Ok(_) => break,
+                Err(e) => return Err(fail(format!("the proxy {proxy} did not answer: {e}"))),
+            }
+        }
+        let status = String::from_utf8_lossy(&head);
+        let first = status.lines().next().unwrap_or_default().to_owned();
+        if first.split_whitespace().nth(1) != Some("200") {
+            return Err(fail(format!("the proxy {proxy} refused: {first}")));
+        }
+        return Ok(tcp);
+    }
+    connect_any(&format!("{}:{}", bracketed(&target.host), target.port)).map_err(|e| fail(e.to_string()))
+}
+
+fn bracketed(host: &str) -> String {
+    if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_owned()
+    }
+}
+
+/// Tries every address the name resolves to (IPv6 and IPv4), each for at most `CONNECT_TIMEOUT`.
+fn connect_any(address: &str) -> std::io::Result<TcpStream> {
+    let mut last = std::io::Error::new(std::io::ErrorKind::NotFound, "the name does not resolve");
+    for addr in address.to_socket_addrs()? {
+        match TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT) {
+            Ok(tcp) => return Ok(tcp),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
+/// The `host:port` of `HTTPS_PROXY` (or `https_proxy`) unless `NO_PROXY` lists the host.
+fn proxy_for(host: &str) -> Option<String> {
+    let proxy =
+        std::env::var("HTTPS_PROXY").or_else(|_| std::env::var("https_proxy")).ok().filter(|p| !p.is_empty())?;
+    let no_proxy = std::env::var("NO_PROXY").or_else(|_| std::env::var("no_proxy")).unwrap_or_default();
+    let excluded = no_proxy.split(',').map(str::trim).filter(|n| !n.is_empty()).any(|n| {
+        n == "*" || host == n.trim_start_matches('.') || host.ends_with(&format!(".{}", n.trim_start_matches('.')))
+    });
+    if excluded {
+        return None;
+    }
+    let without_scheme = proxy.split("://").last().unwrap_or(&proxy);
+    let authority = without_scheme.trim_end_matches('/').rsplit('@').next().unwrap_or_default();
+    Some(if authority.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) {
+        authority.to_owned()
+    } else {
+        format!("{authority}:80")
+    })
+}
+
+/// Verifies the server as a browser would and remembers the verdict, but lets
+/// the handshake go on: the point is to see what the site asks for.
+#[derive(Debug)]
+struct RecordingVerifier {
+    inner: Option<Arc<rustls::client::WebPkiServerVerifier>>,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+    result: Mutex<Option<std::result::Result<(), String>>>,
+}
+
+impl ServerCertVerifier for RecordingVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        let verdict = match &self.inner {
+            Some(inner) => inner
+                .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+                .map(drop)
+                .map_err(|e| untrusted_because(&e)),
+            None => Err("this computer has no trusted root certificates".into()),
+        };
+        *self.result.lock().unwrap_or_else(|e| e.into_inner()) = Some(verdict);
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+fn untrusted_because(e: &rustls::Error) -> String {
+    match e {
+        rustls::Error::InvalidCertificate(why) => match why {
+            CertificateError::UnknownIssuer => "issued by a certificate authority this computer does not trust".into(),
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+                "the site's certificate has expired".into()
+            }
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                "the certificate is for another host name".into()
+            }
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                "the certificate is not valid yet".into()
+            }
+            CertificateError::Revoked => "the certificate was revoked".into(),
+            other => format!("{other:?}"),
+        },
+        other => format!("{other}"),
+    }
+}
+
+/// Notes the CertificateRequest and answers it with `identity` (or nothing).
+#[derive(Debug)]
+struct RecordingResolver {
+    identity: Option<Arc<CertifiedKey>>,
+    requested: Mutex<Option<Vec<Vec<u8>>>>,
+}
+
+impl ResolvesClientCert for RecordingResolver {
+    fn resolve(&self, root_hint_subjects: &[&[u8]], _sigschemes: &[SignatureScheme]) -> Option<Arc<CertifiedKey>> {
+        *self.requested.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(root_hint_subjects.iter().map(|s| s.to_vec()).collect());
+        self.identity.clone()
+    }
+
+    fn has_certs(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_are_read_from_urls_hosts_and_addresses() {
+        let t = |s: &str| s.parse::<Target>().map(|t| (t.host, t.port));
+        assert_eq!(t("https://portal.example.jp/login?x=1").unwrap(), ("portal.example.jp".into(), 443));
+        assert_eq!(t("portal.example.jp:8443").unwrap(), ("portal.example.jp".into(), 8443));
+        assert_eq!(t("[::1]:4433").unwrap(), ("::1".into(), 4433));
+        assert_eq!(t("::1").unwrap(), ("::1".into(), 443));
+        assert_eq!(t("https://user@host.example:444/").unwrap(), ("host.example".into(), 444));
+        assert_eq!(t("host:notaport").unwrap_err().kind(), "invalid_input");
+        assert_eq!(t("").unwrap_err().kind(), "invalid_input");
+    }
+
+    #[test]
+    fn alerts_are_named_as_the_rfc_names_them() {
+        assert_eq!(alert_name(rustls::AlertDescription::BadCertificate), "bad_certificate");
+        assert_eq!(alert_name(rustls::AlertDescription::CertificateRequired), "certificate_required");
+        assert_eq!(alert_name(rustls::AlertDescription::UnknownCA), "unknown_ca");
+    }
+}
