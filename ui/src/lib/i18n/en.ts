@@ -181,6 +181,7 @@ export const en = {
   'probe.accepted': 'Accepted: the site took this certificate.',
   'probe.rejected': 'Rejected by the site: {detail}',
   'probe.failed': 'The attempt failed here: {detail}',
+  'trust.short_untrusted': 'Not trusted here',
   'trust.trusted': 'Trusted here',
   'trust.issuer_not_installed': 'Issuer not installed: {name}',
   'trust.root_not_trusted': 'Root not trusted here: {name}',
