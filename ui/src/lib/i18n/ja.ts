@@ -182,7 +182,7 @@ export const ja: Record<MessageKey, string> = {
   'probe.accepted': '受け付けられました。サイトはこの証明書を受け入れました。',
   'probe.rejected': 'サイトに拒否されました: {detail}',
   'probe.failed': 'このコンピューターで失敗しました: {detail}',
-  'trust.short_untrusted': 'このコンピューターでは未信頼',
+  'trust.short_untrusted': 'このPCでは未信頼',
   'trust.trusted': 'このコンピューターで信頼済み',
   'trust.issuer_not_installed': '発行者がインストールされていません: {name}',
   'trust.root_not_trusted': 'ルートが信頼されていません: {name}',
