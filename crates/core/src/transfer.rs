@@ -208,6 +208,8 @@ pub fn export_to_folder(
             return Err(Error::AlreadyExists { path: taken.clone() });
         }
     }
+    std::fs::create_dir_all(folder)
+        .map_err(|e| Error::io(format!("cannot create the folder {}", folder.display()), e))?;
     let mut written: Vec<&Path> = Vec::new();
     let result = (|| {
         for (index, (target, file)) in targets.iter().zip(&planned).enumerate() {

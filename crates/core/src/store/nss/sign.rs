@@ -142,7 +142,7 @@ mod tests {
         raw[1] = 0x7f; // r = 0x7f00…: leading zero dropped
         raw[32] = 0x80; // s = 0x80…: needs a 0x00 to stay positive
         let der = ecdsa_der(&raw);
-        assert_eq!(&der[..4], &[0x30, 0x45, 0x02, 0x1f]);
+        assert_eq!(&der[..4], &[0x30, 0x44, 0x02, 0x1f]);
         assert_eq!(der[4], 0x7f);
         assert_eq!(&der[35..38], &[0x02, 0x21, 0x00]);
         assert_eq!(der[38], 0x80);

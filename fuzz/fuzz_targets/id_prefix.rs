@@ -1,0 +1,31 @@
+//! What a user types as a certificate id (the CLI's `show`, `delete`,
+//! `export` …): any text gets an answer or a clear error, never a panic.
+#![no_main]
+
+use std::sync::OnceLock;
+
+use certdesk_core::{model, pkcs12, Certificate, Identity, KeyStatus, Secret};
+use libfuzzer_sys::fuzz_target;
+
+/// Real identities: the certificates of a fixture file without a password.
+fn identities() -> &'static [Identity] {
+    static IDS: OnceLock<Vec<Identity>> = OnceLock::new();
+    IDS.get_or_init(|| {
+        let file = include_bytes!("../../tests/fixtures/pkcs12/boringssl/no_encryption.p12");
+        let contents = pkcs12::read(file, &Secret::default()).expect("the fixture opens");
+        contents
+            .certificates
+            .iter()
+            .filter_map(|c| Certificate::from_der(&c.der).ok())
+            .map(|c| Identity::new(c, KeyStatus::Exportable, None, "fuzz"))
+            .collect()
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let prefix = String::from_utf8_lossy(data);
+    if let Ok(found) = model::find_by_id_prefix(identities(), &prefix) {
+        // Whatever was typed, an answer is one of the identities.
+        assert!(identities().iter().any(|i| i.id == found.id));
+    }
+});
