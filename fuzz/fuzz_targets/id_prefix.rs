@@ -7,15 +7,19 @@ use std::sync::OnceLock;
 use certdesk_core::{model, pkcs12, Certificate, Identity, KeyStatus, Secret};
 use libfuzzer_sys::fuzz_target;
 
-/// Real identities: the certificates of a fixture file without a password.
+/// Real identities: the certificates of fixture files with an empty password.
 fn identities() -> &'static [Identity] {
     static IDS: OnceLock<Vec<Identity>> = OnceLock::new();
     IDS.get_or_init(|| {
-        let file = include_bytes!("../../tests/fixtures/pkcs12/boringssl/no_encryption.p12");
-        let contents = pkcs12::read(file, &Secret::default()).expect("the fixture opens");
-        contents
-            .certificates
+        let files: [&[u8]; 2] = [
+            include_bytes!("../../tests/fixtures/pkcs12/boringssl/empty_password.p12"),
+            include_bytes!("../../tests/fixtures/pkcs12/sslmate-go-pkcs12/windows-certmgr-aes256cbc-sha256.p12"),
+        ];
+        let passwords = [Secret::default(), Secret::from("password")];
+        files
             .iter()
+            .zip(&passwords)
+            .flat_map(|(file, password)| pkcs12::read(file, password).expect("the fixture opens").certificates)
             .filter_map(|c| Certificate::from_der(&c.der).ok())
             .map(|c| Identity::new(c, KeyStatus::Exportable, None, "fuzz"))
             .collect()
