@@ -9,7 +9,7 @@ mod support;
 use std::io::{Read as _, Write as _};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, OnceLock};
 
 use rustls::pki_types::pem::PemObject as _;
@@ -114,48 +114,6 @@ fn rustls_server(client_cas: Option<&[&str]>) -> u16 {
     port
 }
 
-/// `openssl s_server -Verify 1` asking for a certificate issued by `ca`.
-struct OpensslServer {
-    child: Child,
-    port: u16,
-}
-
-impl OpensslServer {
-    fn start(ca: &str) -> OpensslServer {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let f = fixture();
-        let child = Command::new("openssl")
-            .args(["s_server", "-www", "-Verify", "1", "-verify_return_error", "-accept"])
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("-cert")
-            .arg(f.dir.join("server.pem"))
-            .arg("-key")
-            .arg(f.dir.join("server.key"))
-            .arg("-CAfile")
-            .arg(ca_pem(ca))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let server = OpensslServer { child, port }; // killed on drop, also if it never listens
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return server;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        panic!("openssl s_server did not start");
-    }
-}
-
-impl Drop for OpensslServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn probe(db: &Path, port: u16, args: &[&str]) -> Value {
     json_of(&run(certdesk(db)
         .args(["--json", "probe"])
@@ -242,7 +200,7 @@ fn the_right_identity_is_accepted_and_a_wrong_one_rejected_by_a_rustls_server() 
 #[test]
 fn openssl_s_server_with_verify_accepts_the_right_identity_and_rejects_a_wrong_one() {
     let f = fixture();
-    let server = OpensslServer::start("Enterprise Premium CA - G2");
+    let server = OpensslServer::start(&f.dir, &ca_pem("Enterprise Premium CA - G2"));
     let report = probe(&f.db, server.port, &["--identity", &f.ids["yamada"]]);
     assert_eq!(report["requested_cas"], serde_json::json!(["O=Example Trust,CN=Enterprise Premium CA - G2"]));
     assert_eq!(report["handshake"]["result"], "accepted", "{report}");

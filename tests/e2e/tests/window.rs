@@ -274,51 +274,10 @@ fn pem_sha256(pem: &str) -> String {
     String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
 }
 
-/// `openssl s_server` asking for a certificate from Enterprise Premium CA - G2.
-struct SiteAskingForG2 {
-    child: std::process::Child,
-    port: u16,
-}
-
-impl SiteAskingForG2 {
-    fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let dir = &template().dir;
-        let child = Command::new("openssl")
-            .args(["s_server", "-www", "-Verify", "1", "-verify_return_error", "-accept"])
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("-cert")
-            .arg(dir.join("server.pem"))
-            .arg("-key")
-            .arg(dir.join("server.key"))
-            .arg("-CAfile")
-            .arg(dir.join("ca-EnterprisePremiumCAG2/ca.pem"))
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let server = SiteAskingForG2 { child, port }; // killed on drop, also if it never listens
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return server;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        panic!("openssl s_server did not start");
-    }
-}
-
-impl Drop for SiteAskingForG2 {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn check_a_site_names_the_certificate_to_use_and_the_site_accepts_it() {
-    let site = SiteAskingForG2::start();
+    let dir = &template().dir;
+    let site = fixtures::OpensslServer::start(dir, &dir.join("ca-EnterprisePremiumCAG2/ca.pem"));
     let (_tmp, _db, app) = start("en_US.UTF-8");
     app.find("[data-action=probe]").click();
     let address = app.find("#probe-site");

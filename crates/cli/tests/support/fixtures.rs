@@ -231,3 +231,46 @@ pub fn copy_dir(from: &Path, to: &Path) {
         std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
     }
 }
+
+/// `openssl s_server -Verify 1 -verify_return_error` on 127.0.0.1 with the
+/// certificate and key `<dir>/server.pem` and `<dir>/server.key`, asking for a
+/// client certificate issued by the CA in `ca_pem`: a TLS peer nobody here wrote.
+pub struct OpensslServer {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+impl OpensslServer {
+    pub fn start(dir: &Path, ca_pem: &Path) -> OpensslServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new("openssl")
+            .args(["s_server", "-www", "-Verify", "1", "-verify_return_error", "-accept"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-cert")
+            .arg(dir.join("server.pem"))
+            .arg("-key")
+            .arg(dir.join("server.key"))
+            .arg("-CAfile")
+            .arg(ca_pem)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = OpensslServer { child, port }; // killed on drop, also if it never listens
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return server;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("openssl s_server did not start");
+    }
+}
+
+impl Drop for OpensslServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
