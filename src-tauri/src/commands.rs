@@ -99,9 +99,7 @@ pub async fn certificate_details(state: State<'_, AppState>, id: String) -> Repl
         let (store, overview) = open()?;
         let identity = overview.resolve(&[&id])?[0];
         let kept_apart = store.issuer_candidates()?;
-        let pool: Vec<&Certificate> =
-            overview.identities.iter().map(|i| &i.certificate).chain(kept_apart.iter()).collect();
-        let chain = transfer::chain_of(&identity.certificate, &pool);
+        let chain = transfer::chain_of(&identity.certificate, &transfer::chain_pool(&overview.identities, &kept_apart));
         let top = chain.last().copied().unwrap_or(&identity.certificate);
         let chain_complete = top.self_signed;
         Ok(Details {

@@ -181,12 +181,14 @@ pub fn probe(
             .map(|(_, n)| DistinguishedName::from_x509(&n))
             .collect()
     });
+    let kept_apart = store.issuer_candidates()?;
+    let pool = crate::transfer::chain_pool(&overview.identities, &kept_apart);
     let candidates = match &requested {
-        Some(cas) => rank(store, overview, cas)?,
+        Some(cas) => rank(overview, &pool, cas),
         None => Vec::new(),
     };
     let handshake = match identity {
-        Some(identity) => Some(try_identity(target, &roots, store, overview, identity)?),
+        Some(identity) => Some(try_identity(target, &roots, store, &pool, identity)?),
         None => None,
     };
     Ok(ProbeReport {
@@ -205,16 +207,14 @@ pub fn probe(
 /// The store's identities with a private key, those the site accepts first,
 /// then working before expiring before expired, the current renewal before a
 /// superseded one, and client-authentication certificates first.
-fn rank(store: &dyn Keystore, overview: &Overview, cas: &[DistinguishedName]) -> Result<Vec<Candidate>> {
-    let kept_apart = store.issuer_candidates()?;
-    let pool: Vec<&Certificate> = overview.identities.iter().map(|i| &i.certificate).chain(kept_apart.iter()).collect();
+fn rank(overview: &Overview, pool: &[&Certificate], cas: &[DistinguishedName]) -> Vec<Candidate> {
     let named = |dn: &DistinguishedName| cas.iter().any(|ca| ca.same_name_as(dn));
     let mut ranked: Vec<(Candidate, (bool, u8, bool, bool))> = overview
         .entries()
         .filter(|(i, _)| i.key.has_private_key() && !i.certificate.is_ca)
         .map(|(identity, health): (&Identity, &Assessment)| {
             let cert = &identity.certificate;
-            let chain = crate::transfer::chain_of(cert, &pool);
+            let chain = crate::transfer::chain_of(cert, pool);
             let matches = named(&cert.issuer) || chain.iter().any(|c| named(&c.subject) || named(&c.issuer));
             let status_rank = match health.status {
                 Status::Valid => 0,
@@ -238,21 +238,19 @@ fn rank(store: &dyn Keystore, overview: &Overview, cas: &[DistinguishedName]) ->
         })
         .collect();
     ranked.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.name.cmp(&b.0.name)));
-    Ok(ranked.into_iter().map(|(c, _)| c).collect())
+    ranked.into_iter().map(|(c, _)| c).collect()
 }
 
 fn try_identity(
     target: &Target,
     roots: &Arc<rustls::RootCertStore>,
     store: &dyn Keystore,
-    overview: &Overview,
+    pool: &[&Certificate],
     identity: &Identity,
 ) -> Result<Handshake> {
-    let kept_apart = store.issuer_candidates()?;
-    let pool: Vec<&Certificate> = overview.identities.iter().map(|i| &i.certificate).chain(kept_apart.iter()).collect();
     let mut chain = vec![CertificateDer::from(identity.certificate.der.clone())];
     chain.extend(
-        crate::transfer::chain_of(&identity.certificate, &pool)
+        crate::transfer::chain_of(&identity.certificate, pool)
             .iter()
             .filter(|c| !c.self_signed)
             .map(|c| CertificateDer::from(c.der.clone())),

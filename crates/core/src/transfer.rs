@@ -87,6 +87,12 @@ pub fn convert(contents: &Pkcs12, password: &Secret, profile: Profile) -> Result
     )
 }
 
+/// The certificates a chain is built from: every listed identity's, and the
+/// CA certificates the store keeps apart (`Keystore::issuer_candidates`).
+pub fn chain_pool<'a>(all: &'a [Identity], kept_apart: &'a [Certificate]) -> Vec<&'a Certificate> {
+    all.iter().map(|i| &i.certificate).chain(kept_apart).collect()
+}
+
 /// The issuers of `leaf` found in `pool`, upward, ending at a self-signed
 /// certificate or where the pool has no issuer; a loop ends it.
 pub fn chain_of<'a>(leaf: &Certificate, pool: &[&'a Certificate]) -> Vec<&'a Certificate> {
@@ -122,8 +128,7 @@ pub fn export_identity(
     let key: Zeroizing<Vec<u8>> = store.export_private_key(identity)?;
     let chain: Vec<Vec<u8>> = if include_chain {
         let kept_apart = store.issuer_candidates()?;
-        let pool: Vec<&Certificate> = all.iter().map(|i| &i.certificate).chain(kept_apart.iter()).collect();
-        chain_of(&identity.certificate, &pool).iter().map(|c| c.der.clone()).collect()
+        chain_of(&identity.certificate, &chain_pool(all, &kept_apart)).iter().map(|c| c.der.clone()).collect()
     } else {
         Vec::new()
     };

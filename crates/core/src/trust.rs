@@ -47,7 +47,7 @@ pub fn assess(
     roots: &[TrustAnchor<'_>],
     now: OffsetDateTime,
 ) -> Vec<Trust> {
-    let pool: Vec<&Certificate> = identities.iter().map(|i| &i.certificate).chain(kept_apart).collect();
+    let pool = crate::transfer::chain_pool(identities, kept_apart);
     let intermediates: Vec<CertificateDer<'_>> =
         pool.iter().filter(|c| c.is_ca && !c.self_signed).map(|c| CertificateDer::from(c.der.as_slice())).collect();
     let algorithms = rustls_graviola::default_provider().signature_verification_algorithms.all;
