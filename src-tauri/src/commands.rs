@@ -402,9 +402,7 @@ pub async fn save_settings(state: State<'_, AppState>, settings: Settings) -> Re
         spec.parse::<certdesk_core::StoreSpec>()?;
     }
     if let Some(path) = &state.settings_path {
-        settings
-            .save(path)
-            .map_err(|e| IpcError::from(Error::Io { what: format!("saving {}", path.display()), source: e }))?;
+        settings.save(path)?;
     }
     state.replace_settings(settings);
     Ok(())

@@ -2,7 +2,7 @@
 //! saved atomically (a temp file and a rename), so a crash mid-save leaves
 //! the previous settings.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -30,14 +30,14 @@ impl Settings {
         std::fs::read(path).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok()).unwrap_or_default()
     }
 
-    pub fn save(&self, path: &Path) -> std::io::Result<()> {
-        let folder = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
-        std::fs::create_dir_all(&folder)?;
-        let mut temp = tempfile::NamedTempFile::new_in(&folder)?;
-        serde_json::to_writer_pretty(&mut temp, self)?;
-        temp.as_file().sync_all()?;
-        temp.persist(path).map_err(|e| e.error)?;
-        Ok(())
+    /// Saved through the core's atomic write (temp file, fsync, rename).
+    pub fn save(&self, path: &Path) -> certdesk_core::Result<()> {
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder)
+                .map_err(|e| certdesk_core::Error::Io { what: format!("creating {}", folder.display()), source: e })?;
+        }
+        let json = serde_json::to_vec_pretty(self).expect("settings always serialise");
+        certdesk_core::transfer::save_private_file(path, &json, true)
     }
 
     /// Refuses values the front end should never send.
