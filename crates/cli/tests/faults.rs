@@ -142,11 +142,12 @@ fn an_import_the_store_rejects_halfway_leaves_the_store_as_it_was() {
 
 #[test]
 fn listing_in_a_loop_while_another_process_imports_and_deletes_loses_nothing() {
+    const FILES: usize = 10;
     let tmp = tempfile::tempdir().unwrap();
     let (db, alice) = one_identity(tmp.path());
     let ca = Ca::new(tmp.path(), "Busy CA");
     let now = time::OffsetDateTime::now_utc();
-    let files: Vec<_> = (0..6)
+    let files: Vec<_> = (0..FILES)
         .map(|n| {
             let file = format!("busy{n}");
             issue(&ca, tmp.path(), &Leaf::new(&file, &format!("/CN=Busy {n}"), -1, 100), now);
@@ -154,20 +155,24 @@ fn listing_in_a_loop_while_another_process_imports_and_deletes_loses_nothing() {
         })
         .collect();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let lister = {
-        let (db, stop) = (db.clone(), stop.clone());
-        std::thread::spawn(move || {
-            let (mut lists, mut failures) = (0, Vec::new());
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                let out = certdesk(&db).args(["--json", "list"]).output().unwrap();
-                lists += 1;
-                if !out.status.success() {
-                    failures.push(String::from_utf8_lossy(&out.stdout).into_owned());
+    // Two listers widen the window in which a listing finds an object that
+    // the deleting process removes before the listing reads it.
+    let listers: Vec<_> = (0..2)
+        .map(|_| {
+            let (db, stop) = (db.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let (mut lists, mut failures) = (0, Vec::new());
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let out = certdesk(&db).args(["--json", "list"]).output().unwrap();
+                    lists += 1;
+                    if !out.status.success() {
+                        failures.push(String::from_utf8_lossy(&out.stdout).into_owned());
+                    }
                 }
-            }
-            (lists, failures)
+                (lists, failures)
+            })
         })
-    };
+        .collect();
     let mut kept = vec![alice];
     for (n, p12) in files.iter().enumerate() {
         let out =
@@ -180,7 +185,12 @@ fn listing_in_a_loop_while_another_process_imports_and_deletes_loses_nothing() {
         }
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    let (lists, failures) = lister.join().unwrap();
+    let (mut lists, mut failures) = (0, Vec::new());
+    for lister in listers {
+        let (n, failed) = lister.join().unwrap();
+        lists += n;
+        failures.extend(failed);
+    }
     assert!(failures.is_empty(), "{} of {lists} listings failed: {failures:?}", failures.len());
     let mut after: Vec<String> = contents(&db)
         .into_iter()
@@ -192,5 +202,5 @@ fn listing_in_a_loop_while_another_process_imports_and_deletes_loses_nothing() {
     after.sort();
     kept.sort();
     assert_eq!(after, kept, "every imported certificate that was not deleted is there, and only those");
-    eprintln!("{lists} listings alongside 6 imports and 3 deletions");
+    eprintln!("{lists} listings alongside {FILES} imports and {} deletions", FILES / 2);
 }

@@ -156,9 +156,15 @@ impl NssStore {
         let spec = self.spec();
         let mut identities: Vec<Identity> = Vec::with_capacity(handles.len());
         for handle in handles {
-            let attrs = session
-                .get_attributes(handle, &[AttributeType::Value, AttributeType::Label, AttributeType::Id])
-                .map_err(|e| self.refused("reading a certificate", e))?;
+            let Some(attrs) = self.attributes_unless_deleted(
+                session,
+                handle,
+                &[AttributeType::Value, AttributeType::Label, AttributeType::Id],
+                "reading a certificate",
+            )?
+            else {
+                continue;
+            };
             let (mut der, mut label, mut id) = (None, None, None);
             for attr in attrs {
                 match attr {
@@ -182,6 +188,23 @@ impl NssStore {
         Ok(identities)
     }
 
+    /// Reads an object found by a search moments ago. Another process (a
+    /// second certdesk, Firefox, certutil) may have deleted it since: that is
+    /// not an error for a listing, which then simply does not show it.
+    fn attributes_unless_deleted(
+        &self,
+        session: &Session,
+        handle: ObjectHandle,
+        types: &[AttributeType],
+        what: &str,
+    ) -> Result<Option<Vec<Attribute>>> {
+        match session.get_attributes(handle, types) {
+            Ok(attrs) => Ok(Some(attrs)),
+            Err(P11Error::Pkcs11(RvError::ObjectHandleInvalid, _)) => Ok(None),
+            Err(e) => Err(self.refused(what, e)),
+        }
+    }
+
     /// (CKA_ID, status) of every private key: NSS gives a certificate and
     /// its key the same CKA_ID (a hash of the public key).
     fn private_keys(&self, session: &Session) -> Result<Vec<(Vec<u8>, KeyStatus)>> {
@@ -190,9 +213,15 @@ impl NssStore {
             .map_err(|e| self.refused("listing keys", e))?;
         let mut keys = Vec::with_capacity(handles.len());
         for handle in handles {
-            let attrs = session
-                .get_attributes(handle, &[AttributeType::Id, AttributeType::Extractable])
-                .map_err(|e| self.refused("reading a key", e))?;
+            let Some(attrs) = self.attributes_unless_deleted(
+                session,
+                handle,
+                &[AttributeType::Id, AttributeType::Extractable],
+                "reading a key",
+            )?
+            else {
+                continue;
+            };
             let mut id = Vec::new();
             let mut status = KeyStatus::Exportable;
             for attr in attrs {
