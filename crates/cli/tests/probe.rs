@@ -5,12 +5,13 @@
 #![cfg(unix)]
 
 mod support;
+#[path = "../../core/tests/support/tls_server.rs"]
+mod tls_server;
 
-use std::io::{Read as _, Write as _};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -62,56 +63,16 @@ fn ca_pem(name: &str) -> PathBuf {
     fixture().dir.join(format!("ca-{}", name.replace(|c: char| !c.is_ascii_alphanumeric(), ""))).join("ca.pem")
 }
 
-/// A rustls server on 127.0.0.1 that asks for a certificate from `client_cas` (or for none).
+/// The rustls server of `tls_server`, with Server CA's certificate, asking for `client_cas` (or for none).
 fn rustls_server(client_cas: Option<&[&str]>) -> u16 {
-    let provider = Arc::new(rustls_graviola::default_provider());
     let f = fixture();
     let certs: Vec<CertificateDer<'static>> =
         CertificateDer::pem_file_iter(f.dir.join("server.pem")).unwrap().map(Result::unwrap).collect();
     let key = PrivateKeyDer::from_pem_file(f.dir.join("server.key")).unwrap();
-    let builder =
-        rustls::ServerConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions().unwrap();
-    let config = match client_cas {
-        Some(cas) => {
-            let mut roots = rustls::RootCertStore::empty();
-            for ca in cas {
-                for cert in CertificateDer::pem_file_iter(ca_pem(ca)).unwrap() {
-                    roots.add(cert.unwrap()).unwrap();
-                }
-            }
-            let verifier =
-                rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider).build().unwrap();
-            builder.with_client_cert_verifier(verifier)
-        }
-        None => builder.with_no_client_auth(),
-    }
-    .with_single_cert(certs, key)
-    .unwrap();
-    let config = Arc::new(config);
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut tcp) = stream else { continue };
-            let config = config.clone();
-            std::thread::spawn(move || {
-                let mut conn = rustls::ServerConnection::new(config).unwrap();
-                let mut tls = rustls::Stream::new(&mut conn, &mut tcp);
-                let mut request = Vec::new();
-                let mut buffer = [0u8; 1024];
-                while !request.ends_with(b"\r\n\r\n") {
-                    match tls.read(&mut buffer) {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => request.extend_from_slice(&buffer[..n]),
-                    }
-                }
-                let _ = tls.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
-                tls.conn.send_close_notify();
-                let _ = tls.flush();
-            });
-        }
+    let cas = client_cas.map(|cas| {
+        cas.iter().flat_map(|ca| CertificateDer::pem_file_iter(ca_pem(ca)).unwrap().map(Result::unwrap)).collect()
     });
-    port
+    tls_server::serve(certs, key, cas)
 }
 
 fn probe(db: &Path, port: u16, args: &[&str]) -> Value {

@@ -167,7 +167,7 @@ pub fn probe(
     identity: Option<&Identity>,
 ) -> Result<ProbeReport> {
     let roots = Arc::new(system_roots());
-    let first = handshake(target, &roots, None)?;
+    let first = handshake(target, &roots, None, false)?;
     if let (Err(e), None) = (&first.outcome, &first.requested) {
         return Err(Error::Network {
             what: format!("the TLS handshake with {}:{}", target.host, target.port),
@@ -256,12 +256,18 @@ fn try_identity(
             .map(|c| CertificateDer::from(c.der.clone())),
     );
     let key = store.signing_key(identity)?;
-    let attempt = handshake(target, roots, Some(Arc::new(CertifiedKey::new(chain, key))))?;
-    let (result, detail) = match attempt.outcome {
+    // A key its store signs only with PKCS#1 v1.5 (a Windows CAPI key) cannot
+    // sign a TLS 1.3 CertificateVerify, so that handshake is made over TLS 1.2.
+    let tls12_only = !crate::store::signing::signs_for_tls13(key.as_ref());
+    let attempt = handshake(target, roots, Some(Arc::new(CertifiedKey::new(chain, key))), tls12_only)?;
+    let (result, mut detail) = match attempt.outcome {
         Ok(()) => ("accepted", "the server completed the handshake and did not refuse the certificate".to_owned()),
         Err(why) if attempt.rejected => ("rejected", why),
         Err(why) => ("failed", why),
     };
+    if tls12_only {
+        detail.push_str(" (over TLS 1.2: this key's store signs only PKCS#1 v1.5, which TLS 1.3 does not allow)");
+    }
     Ok(Handshake { identity: identity.id.clone(), result, detail })
 }
 
@@ -295,6 +301,7 @@ fn handshake(
     target: &Target,
     roots: &Arc<rustls::RootCertStore>,
     identity: Option<Arc<CertifiedKey>>,
+    tls12_only: bool,
 ) -> Result<Observed> {
     let provider = provider();
     let verifier = Arc::new(RecordingVerifier {
@@ -305,8 +312,10 @@ fn handshake(
         result: Mutex::new(None),
     });
     let resolver = Arc::new(RecordingResolver { identity: identity.clone(), requested: Mutex::new(None) });
+    let versions: &[&rustls::SupportedProtocolVersion] =
+        if tls12_only { &[&rustls::version::TLS12] } else { rustls::DEFAULT_VERSIONS };
     let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
+        .with_protocol_versions(versions)
         .map_err(|e| Error::Network { what: "setting up TLS".into(), why: e.to_string() })?
         .dangerous()
         .with_custom_certificate_verifier(verifier.clone())

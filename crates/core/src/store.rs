@@ -19,6 +19,7 @@ pub mod capi_blob;
 pub mod macos;
 #[cfg(unix)]
 pub mod nss;
+pub mod signing;
 #[cfg(windows)]
 pub mod windows;
 

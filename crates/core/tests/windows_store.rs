@@ -14,10 +14,16 @@
 //!   certdesk tries AT_KEYEXCHANGE and AT_SIGNATURE.
 //! - Wine's registry store writes deletions only on CERT_STORE_CTRL_COMMIT
 //!   (or its last release); certdesk commits after every change.
+//! - Wine keeps every PFX key in a CAPI container, which signs only PKCS#1
+//!   v1.5, so the site check's handshake there runs over TLS 1.2; a CNG key
+//!   (PSS, ECDSA, TLS 1.3) is type-checked, not run, here.
 //! - Wine's PFXImportCertStore links the key to every certificate of the
 //!   file and leaves self-signed ones out; certdesk decides which
 //!   certificate is personal and which is a root from the file itself.
 #![cfg(windows)]
+
+#[path = "support/tls_server.rs"]
+mod tls_server;
 
 use certdesk_core::pkcs12::{self, Profile};
 use certdesk_core::store::windows::WindowsStore;
@@ -140,5 +146,55 @@ fn intermediates_go_to_ca_roots_are_not_installed_and_export_rebuilds_the_chain(
     let back_ids: Vec<String> =
         back.certificates.iter().map(|c| certdesk_core::Certificate::from_der(&c.der).unwrap().sha256).collect();
     assert_eq!(back_ids, ids[..2].to_vec(), "leaf and the intermediate from the CA store");
+    remove_everything(&store);
+}
+
+const TLS_CLIENT_FILE: &[u8] = include_bytes!("../../../tests/fixtures/tls/client.p12");
+const TLS_WINE_CA: &[u8] = include_bytes!("../../../tests/fixtures/tls/wine-ca.der");
+const TLS_OTHER_CA: &[u8] = include_bytes!("../../../tests/fixtures/tls/other-ca.der");
+const TLS_SERVER: &[u8] = include_bytes!("../../../tests/fixtures/tls/server.der");
+const TLS_SERVER_KEY: &[u8] = include_bytes!("../../../tests/fixtures/tls/server.key.der");
+
+fn tls_server(client_ca: &[u8]) -> certdesk_core::probe::Target {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    let port = tls_server::serve(
+        vec![CertificateDer::from(TLS_SERVER.to_vec())],
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(TLS_SERVER_KEY.to_vec())),
+        Some(vec![CertificateDer::from(client_ca.to_vec())]),
+    );
+    certdesk_core::probe::Target { host: "127.0.0.1".into(), port }
+}
+
+#[test]
+fn a_handshake_as_an_identity_signs_inside_the_store_and_the_server_judges_it() {
+    let store = store();
+    remove_everything(&store);
+    // Imported as not exportable: signing must not need the key to leave the store.
+    transfer::import_file(&store, TLS_CLIENT_FILE, &Secret::from("password"), false).unwrap();
+    let overview = Overview::of(&store, now(), time::Duration::days(90)).unwrap();
+    let identity = overview
+        .identities
+        .iter()
+        .find(|i| i.certificate.subject.common_name() == Some("Wine Client"))
+        .expect("the client identity is listed")
+        .clone();
+    assert!(store.export_private_key(&identity).is_err(), "the key is not exportable");
+
+    let accepting = tls_server(TLS_WINE_CA);
+    let report = certdesk_core::probe::probe(&accepting, &store, &overview, Some(&identity)).unwrap();
+    assert!(!report.server.trusted, "the test server's CA is not a root here");
+    assert_eq!(report.requested_cas.as_deref(), Some(&["CN=certdesk Wine CA,O=certdesk tests".to_owned()][..]));
+    assert_eq!(report.candidates.first().map(|c| (c.id.as_str(), c.matches)), Some((identity.id.as_str(), true)));
+    let handshake = report.handshake.expect("a handshake was made");
+    // The rustls server verified the CertificateVerify signature made by crypt32/rsaenh.
+    assert_eq!(handshake.result, "accepted", "{}", handshake.detail);
+    assert!(handshake.detail.contains("TLS 1.2"), "Wine's CAPI key signs PKCS#1 only: {}", handshake.detail);
+
+    let refusing = tls_server(TLS_OTHER_CA);
+    let report = certdesk_core::probe::probe(&refusing, &store, &overview, Some(&identity)).unwrap();
+    assert!(!report.candidates[0].matches, "the server asks for Other CA");
+    let handshake = report.handshake.expect("a handshake was made");
+    assert_eq!(handshake.result, "rejected", "{}", handshake.detail);
+    assert!(handshake.detail.contains("the server refused"), "{}", handshake.detail);
     remove_everything(&store);
 }

@@ -37,6 +37,8 @@ use crate::prefs::{AttributeValue, PreferenceRecord, IPRF};
 use crate::secret::Secret;
 use crate::store::{DeletionStep, ImportOutcome, Keystore};
 
+mod sign;
+
 // Declared by Security.framework, not by security-framework-sys.
 #[link(name = "Security", kind = "framework")]
 extern "C" {
@@ -54,6 +56,7 @@ fn cf_key(key: core_foundation::string::CFStringRef) -> CFString {
 }
 
 /// The login keychain.
+#[derive(Debug, Clone)]
 pub struct KeychainStore {
     name: String,
 }
@@ -244,6 +247,10 @@ impl Keystore for KeychainStore {
             .find(|c| c.to_der() == step.identity.certificate.der)
             .ok_or_else(|| Error::NotFound { prefix: step.identity.id.clone() })?;
         cert.delete().map_err(|e| self.refused("deleting the certificate", e))
+    }
+
+    fn signing_key(&self, identity: &Identity) -> Result<std::sync::Arc<dyn rustls::sign::SigningKey>> {
+        sign::signing_key(self, identity)
     }
 
     fn identity_preferences(&self) -> Result<Vec<PreferenceRecord>> {

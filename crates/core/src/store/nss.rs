@@ -465,7 +465,9 @@ impl Keystore for NssStore {
     }
 
     fn signing_key(&self, identity: &Identity) -> Result<std::sync::Arc<dyn rustls::sign::SigningKey>> {
-        sign::NssSigningKey::for_identity(self.clone(), identity)
+        let kind = crate::store::signing::KeyKind::of(identity)?;
+        let key = sign::NssKey { store: self.clone(), identity: identity.clone() };
+        Ok(crate::store::signing::StoreSigningKey::shared(key, kind, true))
     }
 
     fn delete(&self, step: &DeletionStep) -> Result<()> {

@@ -18,6 +18,8 @@ use crate::model::{Certificate, Identity, KeyStatus};
 use crate::secret::Secret;
 use crate::store::{capi_blob, DeletionStep, ImportOutcome, Keystore};
 
+mod sign;
+
 fn wide(s: &str) -> Vec<u16> {
     s.encode_utf16().chain([0]).collect()
 }
@@ -351,16 +353,16 @@ fn cng_flags(handle: usize, property: *const u16) -> Option<u32> {
 /// The container's key pair. The key spec should be AT_KEYEXCHANGE (1) or
 /// AT_SIGNATURE (2); Wine reports 3 for keys imported without
 /// CRYPT_EXPORTABLE, so both are tried.
-fn capi_user_key(provider: usize, spec: u32) -> Option<usize> {
+fn capi_user_key(provider: usize, spec: u32) -> Option<(usize, u32)> {
     let mut key = 0usize;
     [spec, 1, 2].into_iter().filter(|s| *s == 1 || *s == 2).find_map(|s| {
         // SAFETY: `key` is a valid out-pointer.
-        (unsafe { wc::CryptGetUserKey(provider, s, &mut key) } != 0).then_some(key)
+        (unsafe { wc::CryptGetUserKey(provider, s, &mut key) } != 0).then_some((key, s))
     })
 }
 
 fn capi_permissions(provider: usize, spec: u32) -> Option<u32> {
-    let key = capi_user_key(provider, spec)?;
+    let (key, _) = capi_user_key(provider, spec)?;
     // SAFETY: out-pointers are valid; the key handle is destroyed below.
     unsafe {
         let mut permissions = 0u32;
@@ -372,7 +374,7 @@ fn capi_permissions(provider: usize, spec: u32) -> Option<u32> {
 }
 
 fn capi_export_blob(provider: usize, spec: u32) -> Option<Zeroizing<Vec<u8>>> {
-    let key = capi_user_key(provider, spec)?;
+    let (key, _) = capi_user_key(provider, spec)?;
     // SAFETY: length query, then export into a buffer of that length; the key handle is destroyed.
     unsafe {
         let mut len = 0u32;
@@ -457,6 +459,7 @@ fn cng_export_pkcs8(handle: usize) -> Result<Zeroizing<Vec<u8>>> {
 }
 
 /// `CurrentUser\My`.
+#[derive(Debug, Clone)]
 pub struct WindowsStore {
     name: String,
 }
@@ -616,6 +619,10 @@ impl Keystore for WindowsStore {
     fn export_private_key(&self, identity: &Identity) -> Result<Zeroizing<Vec<u8>>> {
         let store = self.personal()?;
         self.find(&store, identity)?.export_key()
+    }
+
+    fn signing_key(&self, identity: &Identity) -> Result<std::sync::Arc<dyn rustls::sign::SigningKey>> {
+        sign::signing_key(self, identity)
     }
 
     fn delete(&self, step: &DeletionStep) -> Result<()> {
