@@ -204,3 +204,187 @@ fn listing_in_a_loop_while_another_process_imports_and_deletes_loses_nothing() {
     assert_eq!(after, kept, "every imported certificate that was not deleted is there, and only those");
     eprintln!("{lists} listings alongside {FILES} imports and {} deletions", FILES / 2);
 }
+
+/// Runs `command` in a mount namespace of its own, between the shell
+/// commands `setup` (mount a small tmpfs, a read-only bind mount) and
+/// `after` (record what the namespace's mounts hold before they vanish), so
+/// the machine's own mounts are never touched. Root needs only `unshare
+/// --mount`; anyone else also maps themselves to root in a user namespace.
+fn in_own_mounts(setup: &str, command: &Command, after: &str) -> std::process::Output {
+    let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    let mut c = Command::new("unshare");
+    c.arg("--mount");
+    if !root {
+        c.arg("--map-root-user");
+    }
+    let script = format!("{setup}\n\"$@\" && status=0 || status=$?\n{after}\nexit $status");
+    c.args(["sh", "-ec", &script, "sh"]).arg(command.get_program()).args(command.get_args());
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => c.env(key, value),
+            None => c.env_remove(key),
+        };
+    }
+    c.stdin(Stdio::null()).output().unwrap()
+}
+
+fn error_of(out: &std::process::Output) -> (String, String) {
+    assert!(!out.status.success(), "expected a failure: {}", String::from_utf8_lossy(&out.stdout));
+    let error = &json_of(out)["error"];
+    (error["kind"].as_str().unwrap().to_owned(), error["message"].as_str().unwrap().to_owned())
+}
+
+#[test]
+fn an_export_onto_a_full_disk_says_so_and_leaves_no_file_behind() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, alice) = one_identity(tmp.path());
+    let ca = Ca::new(tmp.path(), "Second CA");
+    issue(&ca, tmp.path(), &Leaf::new("bob", "/CN=Bob Fault", -1, 300), time::OffsetDateTime::now_utc());
+    let bob = pkcs12(tmp.path(), "bob", "Bob", Some(&ca));
+    run(certdesk(&db).arg("import").arg(&bob).arg("--password-file").arg(tmp.path().join("pw")));
+    let before = contents(&db);
+    let disk = tmp.path().join("small-disk");
+    std::fs::create_dir(&disk).unwrap();
+    let listing = tmp.path().join("left-on-disk.txt");
+    // 64 KiB, filled but for `free` pages of 4 KiB; a PFX here takes one page.
+    let small_disk = |free: u32| {
+        format!(
+            "mount -t tmpfs -o size=64k certdesk-test \"$DISK\"\n\
+             dd if=/dev/zero of=\"$DISK/fill\" bs=4096 count={} 2>/dev/null || true",
+            16 - free
+        )
+    };
+    let after = "find \"$DISK\" -mindepth 1 ! -name fill | sort > \"$LISTING\"";
+
+    // One page free: the first file fits, the second does not, and the first goes again.
+    let mut folder = certdesk(&db);
+    folder.args(["--json", "export-folder"]).arg(disk.join("moving")).env("CERTDESK_NEW_PASSWORD", "export pw");
+    folder.env("DISK", &disk).env("LISTING", &listing);
+    let out = in_own_mounts(&small_disk(1), &folder, after);
+    let (kind, message) = error_of(&out);
+    assert_eq!(kind, "io", "{message}");
+    assert!(message.contains("the disk is full: free some space or choose another place"), "{message}");
+    assert!(!message.contains(".partial"), "the temporary name is not the user's business: {message}");
+    assert_eq!(std::fs::read_to_string(&listing).unwrap(), "", "no file and no folder left");
+
+    // No page free: a single export fails cleanly too.
+    let mut one = certdesk(&db);
+    one.args(["--json", "export", &alice, "--out"]).arg(disk.join("alice.p12"));
+    one.env("CERTDESK_NEW_PASSWORD", "export pw").env("DISK", &disk).env("LISTING", &listing);
+    let (kind, message) = error_of(&in_own_mounts(&small_disk(0), &one, after));
+    assert_eq!(kind, "io");
+    assert!(message.contains("the disk is full"), "{message}");
+    assert_eq!(std::fs::read_to_string(&listing).unwrap(), "");
+    assert_eq!(contents(&db), before, "the store is untouched");
+}
+
+#[test]
+fn a_read_only_store_lists_and_exports_but_refuses_changes_saying_why() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, alice) = one_identity(tmp.path());
+    let before = contents(&db);
+    let read_only = "mount --bind \"$DB\" \"$DB\"\nmount -o remount,bind,ro \"$DB\"";
+    let with_db = |mut c: Command| {
+        c.env("DB", &db);
+        c
+    };
+    let listed = in_own_mounts(
+        read_only,
+        &with_db({
+            let mut c = certdesk(&db);
+            c.args(["--json", "list"]);
+            c
+        }),
+        "",
+    );
+    assert!(listed.status.success(), "{}", String::from_utf8_lossy(&listed.stdout));
+    assert!(json_of(&listed).as_array().unwrap().iter().any(|e| e["id"] == alice.as_str()));
+
+    let exported = tmp.path().join("alice-exported.p12");
+    let export = in_own_mounts(
+        read_only,
+        &with_db({
+            let mut c = certdesk(&db);
+            c.args(["export", &alice, "--out"]).arg(&exported).env("CERTDESK_NEW_PASSWORD", "export pw");
+            c
+        }),
+        "",
+    );
+    assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
+    assert!(exported.exists());
+
+    let ca = Ca::new(tmp.path(), "Second CA");
+    issue(&ca, tmp.path(), &Leaf::new("bob", "/CN=Bob Fault", -1, 300), time::OffsetDateTime::now_utc());
+    let bob = pkcs12(tmp.path(), "bob", "Bob", Some(&ca));
+    for change in [
+        {
+            let mut c = certdesk(&db);
+            c.args(["--json", "import"]).arg(&bob).arg("--password-file").arg(tmp.path().join("pw"));
+            c
+        },
+        {
+            let mut c = certdesk(&db);
+            c.args(["--json", "delete", &alice, "--yes"]);
+            c
+        },
+    ] {
+        let (kind, message) = error_of(&in_own_mounts(read_only, &with_db(change), ""));
+        assert_eq!(kind, "store_unavailable", "{message}");
+        assert!(message.contains("read-only") && message.contains("writable by you"), "{message}");
+    }
+    assert_eq!(contents(&db), before, "nothing changed");
+}
+
+/// `sqlite3` holding the write lock of an NSS database file, as a program
+/// in the middle of saving does, until `release`.
+struct Writer(std::process::Child);
+
+impl Writer {
+    fn hold(file: &Path) -> Writer {
+        use std::io::{BufRead as _, Write as _};
+        let mut child = Command::new("sqlite3")
+            .arg(file)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("sqlite3 runs (Debian: sqlite3)");
+        writeln!(child.stdin.as_mut().unwrap(), "BEGIN EXCLUSIVE;\nSELECT 'locked';").unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
+        assert_eq!(line.trim(), "locked", "sqlite3 holds the lock");
+        Writer(child)
+    }
+
+    fn release(mut self) {
+        use std::io::Write as _;
+        let _ = writeln!(self.0.stdin.as_mut().unwrap(), "COMMIT;");
+        drop(self.0.stdin.take());
+        self.0.wait().unwrap();
+    }
+}
+
+#[test]
+fn a_store_another_program_is_writing_is_waited_for_then_named_as_busy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, alice) = one_identity(tmp.path());
+    let listing = |db: &Path| certdesk(db).args(["--json", "list"]).output().unwrap();
+
+    // A short write: certdesk waits for it and lists as usual.
+    let writer = Writer::hold(&db.join("cert9.db"));
+    let releaser = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(2));
+        writer.release();
+    });
+    let out = listing(&db);
+    releaser.join().unwrap();
+    assert!(out.status.success(), "waited for the writer: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(json_of(&out).as_array().unwrap().iter().any(|e| e["id"] == alice.as_str()));
+
+    // A write that does not finish: certdesk gives up, saying what to close.
+    let writer = Writer::hold(&db.join("key4.db"));
+    let (kind, message) = error_of(&listing(&db));
+    writer.release();
+    assert_eq!(kind, "store_unavailable", "{message}");
+    assert!(message.contains("another program is writing to it") && message.contains("Firefox"), "{message}");
+    assert!(listing(&db).status.success(), "usable again once the writer is done");
+}

@@ -45,7 +45,7 @@ pub enum Error {
     #[error("{path} already exists; choose another name or allow overwriting (--force)")]
     AlreadyExists { path: PathBuf },
 
-    #[error("{what}: {source}")]
+    #[error("{what}: {source}{}", io_hint(.source))]
     Io {
         what: String,
         #[source]
@@ -129,6 +129,19 @@ impl Error {
     }
 }
 
+/// What to do about the I/O failures a user can fix.
+fn io_hint(e: &std::io::Error) -> &'static str {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded | ErrorKind::FileTooLarge => {
+            "; the disk is full: free some space or choose another place"
+        }
+        ErrorKind::ReadOnlyFilesystem => "; that place is read-only: choose another folder",
+        ErrorKind::PermissionDenied => "; you may not write there: choose another folder",
+        _ => "",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,6 +164,20 @@ mod tests {
             Error::Cancelled,
             Error::Network { what: "x".into(), why: "y".into() },
         ]
+    }
+
+    #[test]
+    fn a_full_disk_and_a_read_only_place_say_what_to_do() {
+        #[cfg(unix)]
+        let full = std::io::Error::from_raw_os_error(28); // ENOSPC
+        #[cfg(windows)]
+        let full = std::io::Error::from_raw_os_error(112); // ERROR_DISK_FULL
+        let message = Error::io("cannot write a.pfx", full).to_string();
+        assert!(message.starts_with("cannot write a.pfx: "), "{message}");
+        assert!(message.ends_with("the disk is full: free some space or choose another place"), "{message}");
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        assert!(Error::io("x", denied).to_string().ends_with("choose another folder"));
+        assert!(!Error::io("x", std::io::Error::other("y")).to_string().contains(';'));
     }
 
     #[test]

@@ -213,6 +213,9 @@ pub fn export_to_folder(
             return Err(Error::AlreadyExists { path: taken.clone() });
         }
     }
+    // Folders this export creates, deepest first: a failed export removes them again.
+    let created: Vec<&Path> =
+        folder.ancestors().take_while(|dir| !dir.as_os_str().is_empty() && !dir.exists()).collect();
     std::fs::create_dir_all(folder)
         .map_err(|e| Error::io(format!("cannot create the folder {}", folder.display()), e))?;
     let mut written: Vec<&Path> = Vec::new();
@@ -228,6 +231,9 @@ pub fn export_to_folder(
     if result.is_err() {
         for path in written {
             let _ = std::fs::remove_file(path);
+        }
+        for dir in created {
+            let _ = std::fs::remove_dir(dir);
         }
     }
     result.map(|()| planned)
@@ -272,7 +278,8 @@ pub fn save_private_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(
         .suffix(".partial")
         .tempfile_in(folder)
         .map_err(|e| io("cannot create a file next to", e))?;
-    temp.write_all(bytes).map_err(|e| io("cannot write", e))?;
+    // Through the file itself: the temporary name is ours, not the user's business.
+    temp.as_file_mut().write_all(bytes).map_err(|e| io("cannot write", e))?;
     temp.as_file().sync_all().map_err(|e| io("cannot write", e))?;
     if overwrite {
         temp.persist(path).map_err(|e| io("cannot save", e.error))?;

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::ptr::NonNull;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use zeroize::Zeroizing;
 
@@ -30,6 +31,10 @@ use crate::store::{DeletionStep, ImportOutcome, Keystore};
 /// softokn keeps one configuration per process, so every use of it in this
 /// process takes turns: initialise for one database, work, finalise.
 static SOFTOKN: Mutex<()> = Mutex::new(());
+
+/// How long to wait for another program's write to the database to finish.
+const BUSY_WAIT: Duration = Duration::from_secs(5);
+const BUSY_POLL: Duration = Duration::from_millis(250);
 
 /// Where distributions put NSS's software token.
 const SOFTOKN_PATHS: &[&str] = &[
@@ -87,6 +92,26 @@ impl NssStore {
         Error::StoreUnavailable { store: self.spec(), why: why.to_owned() }
     }
 
+    /// Whether another process holds SQLite's write lock on either database
+    /// file. SQLite locks bytes from 1 GiB up with POSIX locks; a read lock
+    /// there conflicts only with a writer's.
+    fn held_by_a_writer(&self) -> bool {
+        use std::os::fd::AsRawFd as _;
+        const SQLITE_PENDING_BYTE: libc::off_t = 0x4000_0000;
+        ["cert9.db", "key4.db"].iter().any(|name| {
+            let Ok(file) = std::fs::File::open(self.dir.join(name)) else { return false };
+            // SAFETY: flock is plain data; zeroed is a valid value to fill in.
+            let mut lock: libc::flock = unsafe { std::mem::zeroed() };
+            lock.l_type = libc::F_RDLCK as _;
+            lock.l_whence = libc::SEEK_SET as _;
+            lock.l_start = SQLITE_PENDING_BYTE;
+            lock.l_len = 512;
+            // SAFETY: F_GETLK only reads and fills `lock`; the descriptor is open.
+            let asked = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETLK, &mut lock) };
+            asked == 0 && i32::from(lock.l_type) != libc::F_UNLCK
+        })
+    }
+
     fn refused(&self, what: &str, e: impl std::fmt::Display) -> Error {
         Error::Store { store: self.spec(), why: format!("{what}: {e}") }
     }
@@ -106,7 +131,20 @@ impl NssStore {
                 NonNull::new(params.as_ptr() as *mut c_void).expect("CString pointer is not null"),
             )
         };
-        pkcs11.initialize(args).map_err(|e| self.unavailable(&explain_init_failure(&e, access)))?;
+        let started = std::time::Instant::now();
+        loop {
+            match pkcs11.initialize(args) {
+                Ok(()) => break,
+                // softokn gives up after SQLite's one-second busy timeout; a
+                // writer (Firefox saving, certutil, another certdesk) usually
+                // finishes soon, so wait for it a while longer.
+                Err(_) if self.held_by_a_writer() && started.elapsed() < BUSY_WAIT => std::thread::sleep(BUSY_POLL),
+                Err(_) if self.held_by_a_writer() => return Err(self.unavailable(
+                    "another program is writing to it and has not finished (Firefox, Thunderbird, Chromium, certutil or another certdesk); close that program, or wait, and try again",
+                )),
+                Err(e) => return Err(self.unavailable(&explain_init_failure(&e, access))),
+            }
+        }
         let result = self.open_database_session(&pkcs11, access).and_then(|session| work(&session));
         let _ = pkcs11.finalize();
         result
@@ -498,6 +536,7 @@ fn explain_init_failure(e: &P11Error, access: Access) -> String {
         (P11Error::Pkcs11(RvError::CryptokiAlreadyInitialized, _), _) => {
             "NSS is already in use in this process".to_owned()
         }
+        (P11Error::Pkcs11(RvError::TokenWriteProtected, _), _) => READ_ONLY.to_owned(),
         (_, Access::Write) => format!(
             "NSS could not open it for writing ({e}); check that the folder and its cert9.db and key4.db are writable by you"
         ),
@@ -505,9 +544,13 @@ fn explain_init_failure(e: &P11Error, access: Access) -> String {
     }
 }
 
+const READ_ONLY: &str = "it is read-only here; check that the folder and its cert9.db and key4.db are writable by you and not on a read-only disk or mount";
+
 /// Maps what pk12util prints (with LC_ALL=C) to certdesk's error kinds.
 fn pk12util_error(said: &str, store: &str) -> Error {
-    if said.contains("SEC_ERROR_BAD_PASSWORD") {
+    if said.contains("SEC_ERROR_READ_ONLY") {
+        Error::StoreUnavailable { store: store.to_owned(), why: READ_ONLY.into() }
+    } else if said.contains("SEC_ERROR_BAD_PASSWORD") {
         Error::WrongPassword
     } else if said.contains("SEC_ERROR_BAD_DER") || said.contains("SEC_ERROR_PKCS12_CORRUPT") {
         Error::Corrupt { why: "NSS could not decode it".into() }
@@ -555,5 +598,7 @@ mod tests {
         assert_eq!(pk12util_error(bad, "s").kind(), "wrong_password");
         assert_eq!(pk12util_error("pk12util: SEC_ERROR_BAD_DER", "s").kind(), "corrupt");
         assert_eq!(pk12util_error("something odd", "s").kind(), "store");
+        let read_only = "pk12util: function failed: SEC_ERROR_READ_ONLY: security library: read-only database.";
+        assert_eq!(pk12util_error(read_only, "s").kind(), "store_unavailable");
     }
 }
