@@ -172,6 +172,11 @@ describe('delete and clean up', () => {
     await fireEvent.click(dialog.getByRole('button', { name: 'Export a backup first' }));
     expect(await screen.findByText('1 certificate(s) to export')).toBeTruthy();
     expect(calls.some((c) => c.cmd === 'delete_certificates')).toBe(false);
+    // Closing the backup export comes back to the deletion, asked afresh.
+    await fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Cancel' }));
+    const again = within(await screen.findByRole('dialog'));
+    expect(await again.findByText('Its private key is deleted too.')).toBeTruthy();
+    expect(calls.some((c) => c.cmd === 'delete_certificates')).toBe(false);
   });
 
   it('clean up deletes only the ticked candidates', async () => {

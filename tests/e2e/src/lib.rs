@@ -123,6 +123,11 @@ impl App {
         post(&self.url("/execute/sync"), &json!({"script": script, "args": args}))
     }
 
+    /// Runs `script` until it calls its last argument with the answer.
+    pub fn execute_async(&self, script: &str, args: Value) -> Value {
+        post(&self.url("/execute/async"), &json!({"script": script, "args": args}))
+    }
+
     /// Answers the next native file chooser (see `ui/src/lib/dialogs.ts`).
     pub fn answer_file_chooser(&self, answer: Value) {
         self.execute(

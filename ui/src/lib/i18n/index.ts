@@ -20,12 +20,30 @@ export function translate(language: Language, key: MessageKey, params: Record<st
   return catalogues[language][key].replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
 }
 
+// Intl formatters are costly to make (milliseconds each in WebKit) and every
+// visible row uses two, so one of each is kept per language.
+function formatterCache<T>(make: (language: Language) => T): (language: Language) => T {
+  const made = new Map<Language, T>();
+  return (language) => {
+    let formatter = made.get(language);
+    if (formatter === undefined) {
+      formatter = make(language);
+      made.set(language, formatter);
+    }
+    return formatter;
+  };
+}
+
+const dateFormat = formatterCache((l) => new Intl.DateTimeFormat(l, { dateStyle: 'medium' }));
+const dateTimeFormat = formatterCache((l) => new Intl.DateTimeFormat(l, { dateStyle: 'long', timeStyle: 'short' }));
+const relativeFormat = formatterCache((l) => new Intl.RelativeTimeFormat(l, { numeric: 'auto' }));
+
 export function formatDate(language: Language, iso: string): string {
-  return new Intl.DateTimeFormat(language, { dateStyle: 'medium' }).format(new Date(iso));
+  return dateFormat(language).format(new Date(iso));
 }
 
 export function formatDateTime(language: Language, iso: string): string {
-  return new Intl.DateTimeFormat(language, { dateStyle: 'long', timeStyle: 'short' }).format(new Date(iso));
+  return dateTimeFormat(language).format(new Date(iso));
 }
 
 const DAY = 86_400_000;
@@ -33,7 +51,7 @@ const DAY = 86_400_000;
 /** "in 23 days", "3 months ago": days up to 45, months up to 18, then years. */
 export function relativeTime(language: Language, iso: string, now: Date): string {
   const days = Math.round((new Date(iso).getTime() - now.getTime()) / DAY);
-  const format = new Intl.RelativeTimeFormat(language, { numeric: 'auto' });
+  const format = relativeFormat(language);
   const abs = Math.abs(days);
   if (abs <= 45) return format.format(days, 'day');
   if (abs <= 548) return format.format(Math.round(days / 30.44), 'month');

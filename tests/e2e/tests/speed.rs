@@ -1,0 +1,67 @@
+//! How fast the app feels with a large store, measured in the real window
+//! for `bench/run`, which passes an NSS database with 2,000 identities in
+//! `CERTDESK_BENCH_DB` and copies the `bench …` lines this prints into
+//! `docs/benchmarks.md`. It reports and asserts nothing about time, so it is
+//! ignored in the test suite.
+
+use std::time::Instant;
+
+use certdesk_e2e::App;
+use serde_json::json;
+
+const ROWS: &str = "return document.querySelectorAll('[role=option]').length";
+
+#[test]
+#[ignore = "a benchmark: bench/run runs it"]
+fn launch_to_first_rows_and_filter_latency() {
+    let db = std::env::var_os("CERTDESK_BENCH_DB").expect("CERTDESK_BENCH_DB names the database (bench/run sets it)");
+    let started = Instant::now();
+    let app = App::launch(std::path::Path::new(&db), "en_US.UTF-8");
+    app.wait_for("the first rows", || (app.execute(ROWS, json!([])).as_u64()? > 0).then_some(()));
+    let launch = started.elapsed();
+
+    // From the keystroke's input event to the next painted frame, in the
+    // page's own clock; `change: false` measures the same wait with nothing
+    // to do, the frame pacing of this (virtual) display.
+    let scripted = std::cell::RefCell::new(Vec::new());
+    let to_paint = |term: &str, change: bool| -> (f64, u64) {
+        let answer = app.execute_async(
+            "const [term, change, done] = arguments;
+             const box = document.querySelector('input[type=search]');
+             const t0 = performance.now();
+             if (change) {
+               box.value = term;
+               box.dispatchEvent(new Event('input', { bubbles: true }));
+             }
+             let scripted = 0;
+             setTimeout(() => (scripted = performance.now() - t0), 0);
+             requestAnimationFrame(() => requestAnimationFrame(() =>
+               done([performance.now() - t0, document.querySelectorAll('[role=option]').length, scripted])));",
+            json!([term, change]),
+        );
+        if change {
+            scripted.borrow_mut().push(answer[2].as_f64().unwrap());
+        }
+        (answer[0].as_f64().unwrap(), answer[1].as_u64().unwrap())
+    };
+    let median = |mut samples: Vec<f64>| {
+        samples.sort_by(f64::total_cmp);
+        (samples[samples.len() / 2], samples[samples.len() - 1])
+    };
+    let terms = ["person1", "person12", "person123", "", "Bench", "nobody", "", "person2", ""];
+    let mut filtered = Vec::new();
+    for term in terms {
+        let (ms, shown) = to_paint(term, true);
+        if term == "nobody" {
+            assert_eq!(shown, 0, "the filter ran");
+        }
+        filtered.push(ms);
+    }
+    let idle: Vec<f64> = terms.iter().map(|_| to_paint("", false).0).collect();
+    let ((filter_median, filter_max), (idle_median, _)) = (median(filtered), median(idle));
+    println!("bench app_launch_to_first_rows_ms={}", launch.as_millis());
+    println!("bench app_filter_to_paint_ms_median={filter_median:.1}");
+    println!("bench app_filter_to_paint_ms_max={filter_max:.1}");
+    println!("bench app_idle_two_frames_ms_median={idle_median:.1}");
+    println!("bench app_filter_script_ms_median={:.1}", median(scripted.take()).0);
+}
