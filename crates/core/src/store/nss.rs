@@ -108,7 +108,7 @@ impl NssStore {
             lock.l_len = 512;
             // SAFETY: F_GETLK only reads and fills `lock`; the descriptor is open.
             let asked = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETLK, &mut lock) };
-            asked == 0 && i32::from(lock.l_type) != libc::F_UNLCK
+            asked == 0 && i64::from(lock.l_type) != i64::from(libc::F_UNLCK)
         })
     }
 
