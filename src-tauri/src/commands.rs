@@ -173,6 +173,8 @@ pub struct ExportRequest {
     pub profile: String,
     pub include_chain: bool,
     pub overwrite: bool,
+    /// The app's language (`ja`, `en`), for the export list.
+    pub language: String,
 }
 
 /// Exports one certificate to a file, or several to a folder (one PFX each
@@ -202,6 +204,7 @@ pub async fn export_certificates(
                 profile,
                 request.include_chain,
                 request.overwrite,
+                transfer::ListLanguage::from_locale(&request.language),
                 report,
             );
         }

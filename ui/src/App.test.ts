@@ -140,7 +140,7 @@ describe('export', () => {
     expect(await dialog.findByText(/Verified/)).toBeTruthy();
     expect(calls.find((c) => c.cmd === 'plugin:dialog|save')?.args).toMatchObject({ options: { defaultPath: '山田 太郎 (Enterprise Premium CA - G2, 2027-04-01).pfx' } });
     expect(calls.find((c) => c.cmd === 'export_certificates')?.args.request).toEqual({
-      ids: ['yamada'], target: '/home/me/山田.pfx', toFolder: false, password: 'first try 1', profile: 'modern', includeChain: true, overwrite: false,
+      ids: ['yamada'], target: '/home/me/山田.pfx', toFolder: false, password: 'first try 1', profile: 'modern', includeChain: true, overwrite: false, language: 'en',
     });
   });
 

@@ -169,6 +169,7 @@ fn run(cli: &Cli) -> Result<(), Error> {
                 (*profile).into(),
                 !no_chain,
                 *force,
+                transfer::ListLanguage::from_locale(&locale()),
                 |_, _| {},
             )?;
             for file in &files {
@@ -270,4 +271,12 @@ fn confirm(yes: bool, ask: impl FnOnce() -> bool) -> Result<(), Error> {
     } else {
         Err(Error::Cancelled)
     }
+}
+
+/// The user's locale as the C library reads it: LC_ALL, then LC_MESSAGES, then LANG.
+fn locale() -> String {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_default()
 }

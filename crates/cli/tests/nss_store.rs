@@ -441,7 +441,14 @@ fn export_folder_writes_one_private_file_per_exportable_key_and_a_list_without_s
     let (tmp, db, fixture) = fresh_db();
     let folder = tmp.path().join("移行");
     std::fs::create_dir(&folder).unwrap();
-    let out = run(certdesk(&db).arg("--json").arg("export-folder").arg(&folder).env("CERTDESK_NEW_PASSWORD", PASSWORD));
+    let out = run(certdesk(&db)
+        .arg("--json")
+        .arg("export-folder")
+        .arg(&folder)
+        .env("CERTDESK_NEW_PASSWORD", PASSWORD)
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "ja_JP.UTF-8"));
     let written: Vec<Value> =
         String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let with_keys = EXPECTED.iter().filter(|e| e.4).count();
@@ -467,6 +474,10 @@ fn export_folder_writes_one_private_file_per_exportable_key_and_a_list_without_s
     assert_eq!(inspected["certificates"][0]["friendly_name"], "山田の証明書");
     let list = std::fs::read_to_string(folder.join("certdesk-export.txt")).unwrap();
     assert!(list.contains(&fixture.ids["yamada"]) && !list.contains(PASSWORD));
+    assert!(
+        list.contains("件（秘密鍵付き）") && list.contains("発行者:"),
+        "in the user's language (LANG=ja_JP): {list}"
+    );
     assert!(!list.contains(&fixture.ids["jiro-nokey"]), "a certificate without key is not exported");
 
     // Again without --force: refused before anything is written.

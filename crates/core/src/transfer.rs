@@ -192,6 +192,7 @@ pub fn export_to_folder(
     profile: Profile,
     include_chain: bool,
     overwrite: bool,
+    language: ListLanguage,
     mut progress: impl FnMut(usize, &Identity),
 ) -> Result<Vec<ExportedFile>> {
     if let Some(keyless) = targets.iter().find(|t| !t.key.has_private_key()) {
@@ -226,7 +227,7 @@ pub fn export_to_folder(
             save_private_file(&file.path, &bytes, overwrite)?;
             written.push(&file.path);
         }
-        save_private_file(&list_path, export_list(targets, &planned, profile).as_bytes(), overwrite)
+        save_private_file(&list_path, export_list(targets, &planned, profile, language).as_bytes(), overwrite)
     })();
     if result.is_err() {
         for path in written {
@@ -239,18 +240,48 @@ pub fn export_to_folder(
     result.map(|()| planned)
 }
 
-fn export_list(targets: &[&Identity], files: &[ExportedFile], profile: Profile) -> String {
-    let mut text = format!(
-        "Exported by certdesk: {} certificate(s) with their private keys, format \"{}\".\n\
-         Each file is protected by the password chosen at export; it is not written here.\n",
-        targets.len(),
-        profile.name()
-    );
+/// The language of the export list: the person moving to a new PC reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListLanguage {
+    English,
+    Japanese,
+}
+
+impl ListLanguage {
+    /// From a locale or language code (`ja`, `ja_JP.UTF-8`, `en-US`): Japanese for `ja…`, else English.
+    pub fn from_locale(locale: &str) -> ListLanguage {
+        if locale.trim().to_ascii_lowercase().starts_with("ja") {
+            ListLanguage::Japanese
+        } else {
+            ListLanguage::English
+        }
+    }
+}
+
+fn export_list(targets: &[&Identity], files: &[ExportedFile], profile: Profile, language: ListLanguage) -> String {
+    let (count, profile) = (targets.len(), profile.name());
+    let (mut text, labels) = match language {
+        ListLanguage::English => (
+            format!(
+                "Exported by certdesk: {count} certificate(s) with their private keys, format \"{profile}\".\n\
+                 Each file is protected by the password chosen at export; it is not written here.\n"
+            ),
+            ["Subject:  ", "Issued by:", "Expires:  ", "SHA-256:  "],
+        ),
+        ListLanguage::Japanese => (
+            format!(
+                "certdesk でエクスポートした証明書: {count} 件（秘密鍵付き）、形式「{profile}」。\n\
+                 各ファイルはエクスポート時に決めたパスワードで保護されています。パスワードはここには書かれていません。\n"
+            ),
+            ["サブジェクト:", "発行者:      ", "有効期限:    ", "SHA-256:     "],
+        ),
+    };
     for (target, file) in targets.iter().zip(files) {
         let cert = &target.certificate;
         let name = file.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let [subject, issuer, expires, sha256] = labels;
         text.push_str(&format!(
-            "\n{name}\n  Subject:   {}\n  Issued by: {}\n  Expires:   {}\n  SHA-256:   {}\n",
+            "\n{name}\n  {subject} {}\n  {issuer} {}\n  {expires} {}\n  {sha256} {}\n",
             cert.subject.rfc4514,
             cert.issuer.rfc4514,
             cert.not_after.date(),
@@ -295,6 +326,22 @@ pub fn save_private_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_export_list_speaks_the_language_asked_for_and_holds_no_secret() {
+        let der = include_bytes!("../../../tests/fixtures/tls/wine-ca.der");
+        let certificate = crate::model::Certificate::from_der(der).unwrap();
+        let identity = Identity::new(certificate, crate::model::KeyStatus::Exportable, None, "nss:test");
+        let files = [ExportedFile { id: identity.id.clone(), path: PathBuf::from("/x/certdesk Wine CA.pfx") }];
+        let japanese = export_list(&[&identity], &files, Profile::Compatible, ListLanguage::from_locale("ja_JP.UTF-8"));
+        assert!(japanese.starts_with("certdesk でエクスポートした証明書: 1 件"), "{japanese}");
+        assert!(japanese.contains("発行者:"), "{japanese}");
+        assert!(japanese.contains(&identity.id));
+        let english = export_list(&[&identity], &files, Profile::Compatible, ListLanguage::from_locale("en-US"));
+        assert!(english.contains("  Issued by: CN=certdesk Wine CA,O=certdesk tests"), "{english}");
+        assert!(english.contains("certdesk Wine CA.pfx"));
+        assert_eq!(ListLanguage::from_locale("C"), ListLanguage::English);
+    }
 
     #[test]
     fn saved_files_are_private_and_never_overwritten_unasked() {

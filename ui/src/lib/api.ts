@@ -1,5 +1,6 @@
 // The only module that talks to the Rust side.
 import { Channel, invoke } from '@tauri-apps/api/core';
+import type { Language } from './i18n';
 
 export type Status = 'valid' | 'expiring' | 'not_yet_valid' | 'expired';
 export type KeyStatus = 'none' | 'exportable' | 'not_exportable' | 'hardware_or_unknown';
@@ -105,6 +106,8 @@ export interface ExportRequest {
   profile: ProfileName;
   includeChain: boolean;
   overwrite: boolean;
+  /** The app's language, for the plain list written with a folder export. */
+  language: Language;
 }
 
 export interface PlannedStep {
