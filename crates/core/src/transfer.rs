@@ -303,6 +303,7 @@ pub fn save_private_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(
         _ => Path::new("."),
     };
     let io = |what: &str, e: std::io::Error| Error::io(format!("{what} {}", path.display()), e);
+    remove_abandoned_partials(folder);
     // tempfile creates the file 0600 on Unix.
     let mut temp = tempfile::Builder::new()
         .prefix(".certdesk-")
@@ -321,6 +322,27 @@ pub fn save_private_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(
         })?;
     }
     Ok(())
+}
+
+/// A save cut short by SIGKILL or a power cut leaves its hidden temporary
+/// file behind (never the target). The next save in that folder removes
+/// those old enough to be nobody's work in progress: a save takes well under
+/// a second.
+fn remove_abandoned_partials(folder: &Path) {
+    const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(600);
+    let Ok(entries) = std::fs::read_dir(folder) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(".certdesk-") && name.ends_with(".partial")) {
+            continue;
+        }
+        let Ok(meta) = entry.metadata() else { continue };
+        let abandoned = meta.modified().ok().and_then(|t| t.elapsed().ok()).is_some_and(|age| age > ABANDONED_AFTER);
+        if meta.is_file() && abandoned {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 #[cfg(all(test, unix))]
