@@ -367,8 +367,7 @@ pub async fn list_trust(state: State<'_, AppState>) -> Reply<HashMap<String, Tru
     let open = open_overview(&state);
     off_ui_thread(move || {
         let (store, overview) = open()?;
-        let trust = overview.trust(&*store)?;
-        Ok(overview.identities.iter().map(|i| i.id.clone()).zip(trust).collect())
+        overview.trust(&*store)
     })
     .await
 }

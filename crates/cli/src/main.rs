@@ -84,14 +84,14 @@ fn run(cli: &Cli) -> Result<(), Error> {
         Command::List(filter) => {
             let overview = overview()?;
             let entries = listed(&overview, filter);
-            let trust = if filter.trust { trust_by_id(&overview, &*store)? } else { Default::default() };
+            let trust = if filter.trust { overview.trust(&*store)? } else { Default::default() };
             output::list(&entries, &overview.identities, &trust, now, cli.json);
         }
         Command::Show { id } => {
             let overview = overview()?;
             let identity = overview.resolve(&[id])?[0];
             let (_, health) = overview.entries().find(|(i, _)| i.id == identity.id).expect("resolved from overview");
-            let trust = trust_by_id(&overview, &*store)?;
+            let trust = overview.trust(&*store)?;
             output::show(identity, health, trust.get(identity.id.as_str()), cli.json);
         }
         Command::Delete { ids, yes } => {
@@ -214,13 +214,6 @@ fn run(cli: &Cli) -> Result<(), Error> {
         Command::Inspect { .. } | Command::Convert { .. } => unreachable!("handled above"),
     }
     Ok(())
-}
-
-fn trust_by_id<'a>(
-    overview: &'a Overview,
-    store: &dyn certdesk_core::Keystore,
-) -> Result<std::collections::HashMap<&'a str, certdesk_core::trust::Trust>, Error> {
-    Ok(overview.identities.iter().map(|i| i.id.as_str()).zip(overview.trust(store)?).collect())
 }
 
 fn listed<'a>(

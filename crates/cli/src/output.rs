@@ -89,7 +89,7 @@ fn pad(text: &str, width: usize) -> String {
 pub fn list(
     entries: &[(&Identity, &Assessment)],
     all: &[Identity],
-    trust: &HashMap<&str, Trust>,
+    trust: &HashMap<String, Trust>,
     now: OffsetDateTime,
     json: bool,
 ) {

@@ -28,6 +28,13 @@ fn one_identity(dir: &Path) -> (std::path::PathBuf, String) {
     (db, id)
 }
 
+/// A PFX of a second person, issued by a second CA, protected like Alice's.
+fn bob_from_a_second_ca(dir: &Path) -> std::path::PathBuf {
+    let ca = Ca::new(dir, "Second CA");
+    issue(&ca, dir, &Leaf::new("bob", "/CN=Bob Fault", -1, 300), time::OffsetDateTime::now_utc());
+    pkcs12(dir, "bob", "Bob", Some(&ca))
+}
+
 /// Thumbprints of everything in the store, sorted: the store's contents to compare.
 fn contents(db: &Path) -> Vec<String> {
     let listed = json_of(&run(certdesk(db).args(["--json", "list"])));
@@ -260,9 +267,7 @@ fn error_of(out: &std::process::Output) -> (String, String) {
 fn an_export_onto_a_full_disk_says_so_and_leaves_no_file_behind() {
     let tmp = tempfile::tempdir().unwrap();
     let (db, alice) = one_identity(tmp.path());
-    let ca = Ca::new(tmp.path(), "Second CA");
-    issue(&ca, tmp.path(), &Leaf::new("bob", "/CN=Bob Fault", -1, 300), time::OffsetDateTime::now_utc());
-    let bob = pkcs12(tmp.path(), "bob", "Bob", Some(&ca));
+    let bob = bob_from_a_second_ca(tmp.path());
     run(certdesk(&db).arg("import").arg(&bob).arg("--password-file").arg(tmp.path().join("pw")));
     let before = contents(&db);
     let disk = tmp.path().join("small-disk");
@@ -306,51 +311,26 @@ fn a_read_only_store_lists_and_exports_but_refuses_changes_saying_why() {
     let (db, alice) = one_identity(tmp.path());
     let before = contents(&db);
     let read_only = "mount --bind \"$DB\" \"$DB\"\nmount -o remount,bind,ro \"$DB\"";
-    let with_db = |mut c: Command| {
-        c.env("DB", &db);
-        c
-    };
-    let listed = in_own_mounts(
-        read_only,
-        &with_db({
-            let mut c = certdesk(&db);
-            c.args(["--json", "list"]);
-            c
-        }),
-        "",
-    );
+    let on_read_only_store = |command: &mut Command| in_own_mounts(read_only, command.env("DB", &db), "");
+
+    let listed = on_read_only_store(certdesk(&db).args(["--json", "list"]));
     assert!(listed.status.success(), "{}", String::from_utf8_lossy(&listed.stdout));
     assert!(json_of(&listed).as_array().unwrap().iter().any(|e| e["id"] == alice.as_str()));
 
     let exported = tmp.path().join("alice-exported.p12");
-    let export = in_own_mounts(
-        read_only,
-        &with_db({
-            let mut c = certdesk(&db);
-            c.args(["export", &alice, "--out"]).arg(&exported).env("CERTDESK_NEW_PASSWORD", "export pw");
-            c
-        }),
-        "",
+    let export = on_read_only_store(
+        certdesk(&db).args(["export", &alice, "--out"]).arg(&exported).env("CERTDESK_NEW_PASSWORD", "export pw"),
     );
     assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
     assert!(exported.exists());
 
-    let ca = Ca::new(tmp.path(), "Second CA");
-    issue(&ca, tmp.path(), &Leaf::new("bob", "/CN=Bob Fault", -1, 300), time::OffsetDateTime::now_utc());
-    let bob = pkcs12(tmp.path(), "bob", "Bob", Some(&ca));
-    for change in [
-        {
-            let mut c = certdesk(&db);
-            c.args(["--json", "import"]).arg(&bob).arg("--password-file").arg(tmp.path().join("pw"));
-            c
-        },
-        {
-            let mut c = certdesk(&db);
-            c.args(["--json", "delete", &alice, "--yes"]);
-            c
-        },
-    ] {
-        let (kind, message) = error_of(&in_own_mounts(read_only, &with_db(change), ""));
+    let bob = bob_from_a_second_ca(tmp.path());
+    let import = on_read_only_store(
+        certdesk(&db).args(["--json", "import"]).arg(&bob).arg("--password-file").arg(tmp.path().join("pw")),
+    );
+    let delete = on_read_only_store(certdesk(&db).args(["--json", "delete", &alice, "--yes"]));
+    for refused in [import, delete] {
+        let (kind, message) = error_of(&refused);
         assert_eq!(kind, "store_unavailable", "{message}");
         assert!(message.contains("read-only") && message.contains("writable by you"), "{message}");
     }

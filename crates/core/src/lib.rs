@@ -64,11 +64,13 @@ impl Overview {
     }
 
     /// Whether each identity's chain reaches a root this computer trusts
-    /// (see `trust`). Reads the system's roots, so it is asked for, not part of every listing.
-    pub fn trust(&self, store: &dyn Keystore) -> Result<Vec<trust::Trust>> {
+    /// (see `trust`), by id. Reads the system's roots, so it is asked for,
+    /// not part of every listing.
+    pub fn trust(&self, store: &dyn Keystore) -> Result<std::collections::HashMap<String, trust::Trust>> {
         let kept_apart = store.issuer_candidates()?;
         let roots = probe::system_roots();
-        Ok(trust::assess(&self.identities, &kept_apart, &roots.roots, time::OffsetDateTime::now_utc()))
+        let trust = trust::assess(&self.identities, &kept_apart, &roots.roots, time::OffsetDateTime::now_utc());
+        Ok(self.identities.iter().map(|i| i.id.clone()).zip(trust).collect())
     }
 
     /// Which of `targets` are the last working certificate of their subject

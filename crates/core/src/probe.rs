@@ -408,7 +408,7 @@ fn connect(target: &Target) -> Result<TcpStream> {
     if let Some(proxy) = proxy_for(&target.host) {
         let mut tcp = connect_any(&proxy).map_err(|e| fail(format!("through the proxy {proxy}: {e}")))?;
         tcp.set_read_timeout(Some(CONNECT_TIMEOUT)).map_err(|e| fail(e.to_string()))?;
-        let host = if target.host.contains(':') { format!("[{}]", target.host) } else { target.host.clone() };
+        let host = bracketed(&target.host);
         write!(tcp, "CONNECT {host}:{p} HTTP/1.1\r\nHost: {host}:{p}\r\n\r\n", p = target.port)
             .map_err(|e| fail(e.to_string()))?;
         let mut head = Vec::new();

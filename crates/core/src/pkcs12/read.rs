@@ -40,8 +40,8 @@ fn corrupt(why: &str) -> Error {
 
 /// Key-derivation rounds one file may cost in all, counted before they are
 /// spent. A Firefox export (600,000 rounds for the MAC and each of two bags,
-/// budgeted for two password forms each) needs 3.6 million, half
-/// than this; a hostile file repeating 10-million-round bags would otherwise
+/// budgeted for two password forms each) needs 3.6 million, less than half
+/// of this; a hostile file repeating 10-million-round bags would otherwise
 /// keep certdesk busy for minutes.
 pub const MAX_TOTAL_ROUNDS: u64 = 8_000_000;
 

@@ -132,18 +132,19 @@ impl NssStore {
             )
         };
         let started = std::time::Instant::now();
-        loop {
-            match pkcs11.initialize(args) {
-                Ok(()) => break,
-                // softokn gives up after SQLite's one-second busy timeout; a
-                // writer (Firefox saving, certutil, another certdesk) usually
-                // finishes soon, so wait for it a while longer.
-                Err(_) if self.held_by_a_writer() && started.elapsed() < BUSY_WAIT => std::thread::sleep(BUSY_POLL),
-                Err(_) if self.held_by_a_writer() => return Err(self.unavailable(
-                    "another program is writing to it and has not finished (Firefox, Thunderbird, Chromium, certutil or another certdesk); close that program, or wait, and try again",
-                )),
-                Err(e) => return Err(self.unavailable(&explain_init_failure(&e, access))),
+        // softokn gives up after SQLite's one-second busy timeout; a writer
+        // (Firefox saving, certutil, another certdesk) usually finishes soon,
+        // so wait for it a while longer.
+        while let Err(e) = pkcs11.initialize(args) {
+            if !self.held_by_a_writer() {
+                return Err(self.unavailable(&explain_init_failure(&e, access)));
             }
+            if started.elapsed() >= BUSY_WAIT {
+                return Err(self.unavailable(
+                    "another program is writing to it and has not finished (Firefox, Thunderbird, Chromium, certutil or another certdesk); close that program, or wait, and try again",
+                ));
+            }
+            std::thread::sleep(BUSY_POLL);
         }
         let result = self.open_database_session(&pkcs11, access).and_then(|session| work(&session));
         let _ = pkcs11.finalize();
