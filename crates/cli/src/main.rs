@@ -14,6 +14,7 @@ use args::{Cli, Command, ListArgs, PrefsCommand, StatusFilter};
 use certdesk_core::{inspect, prefs, transfer, Error, Overview, Secret};
 
 fn main() -> ExitCode {
+    password::take_from_environment();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() && std::env::args().any(|a| a == "--json") => {
@@ -39,7 +40,7 @@ fn run(cli: &Cli) -> Result<(), Error> {
             let name = file.display().to_string();
             let explicit = password.password_file.is_some()
                 || password.password_stdin
-                || std::env::var_os("CERTDESK_PASSWORD").is_some();
+                || password::in_environment("CERTDESK_PASSWORD");
             let report = match (inspect::needs_password(&bytes), explicit) {
                 (false, _) => inspect::inspect(&name, &bytes, &Secret::default())?,
                 (true, true) => {

@@ -200,6 +200,8 @@ pub fn show(identity: &Identity, health: &Assessment, trust: Option<&Trust>, jso
         ("Store", identity.store.clone()),
         ("Trust", trust.map(Trust::describe).unwrap_or_default()),
     ];
+    let problems = cert.defects.iter().map(|d| ("Problem", d.describe().to_owned()));
+    let rows = rows.into_iter().chain(problems);
     for (label, value) in rows {
         let _ = writeln!(out, "{:<22} {value}", format!("{label}:").bold());
     }
@@ -369,7 +371,8 @@ pub fn inspection(report: &certdesk_core::inspect::Inspection, json: bool) {
         let role = if c.is_leaf { "leaf" } else { "    " };
         let _ = writeln!(out, "  {role} {}", c.subject);
         let _ = writeln!(out, "       issued by {}", c.issuer);
-        let _ = writeln!(out, "       valid {} to {}", &c.not_before[..10], &c.not_after[..10]);
+        let day = |t: &str| t.get(..10).unwrap_or(t).to_owned();
+        let _ = writeln!(out, "       valid {} to {}", day(&c.not_before), day(&c.not_after));
         let _ = writeln!(out, "       SHA-256 {}", c.sha256);
         if let Some(name) = &c.friendly_name {
             let _ = writeln!(out, "       friendly name \"{name}\"");

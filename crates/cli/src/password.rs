@@ -13,11 +13,22 @@ fn first_line(text: &str) -> Secret {
     Secret::new(text.lines().next().unwrap_or("").to_owned())
 }
 
+/// A password file longer than this is not a password file: reading stops
+/// there (a device such as `/dev/zero` never ends).
+const MAX_PASSWORD_FILE: u64 = 64 * 1024;
+
 pub fn from_file(path: &Path) -> Result<Secret, Error> {
-    let text = zeroize::Zeroizing::new(
-        std::fs::read_to_string(path)
-            .map_err(|e| Error::Io { what: format!("reading the password file {}", path.display()), source: e })?,
-    );
+    use std::io::Read as _;
+    let io = |e| Error::Io { what: format!("reading the password file {}", path.display()), source: e };
+    let mut bytes = zeroize::Zeroizing::new(Vec::new());
+    std::fs::File::open(path).map_err(io)?.take(MAX_PASSWORD_FILE + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > MAX_PASSWORD_FILE {
+        return Err(Error::InvalidInput(format!(
+            "{} is not a password file (it is longer than 64 KiB); give a file holding the password on its first line",
+            path.display()
+        )));
+    }
+    let text = zeroize::Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned());
     Ok(first_line(&text))
 }
 
@@ -30,8 +41,35 @@ pub fn from_stdin() -> Result<Secret, Error> {
     Ok(first_line(&line))
 }
 
+/// The variables a password may be given in.
+const PASSWORD_VARIABLES: [&str; 2] = ["CERTDESK_PASSWORD", "CERTDESK_NEW_PASSWORD"];
+
+static FROM_ENVIRONMENT: std::sync::OnceLock<Vec<(&'static str, Secret)>> = std::sync::OnceLock::new();
+
+/// Takes the password variables out of this process's environment, keeping
+/// their values here: a program certdesk starts (pk12util, certutil, the
+/// `security` tool) must not inherit a password. Called first thing in `main`,
+/// before any thread or child exists.
+pub fn take_from_environment() {
+    let taken = PASSWORD_VARIABLES
+        .iter()
+        .filter_map(|&var| {
+            let value = std::env::var(var).ok();
+            std::env::remove_var(var);
+            value.map(|v| (var, Secret::new(v)))
+        })
+        .collect();
+    let _ = FROM_ENVIRONMENT.set(taken);
+}
+
+/// The password given in `var` (taken at start, see `take_from_environment`).
 pub fn from_env(var: &str) -> Option<Secret> {
-    std::env::var(var).ok().map(Secret::new)
+    FROM_ENVIRONMENT.get()?.iter().find(|(name, _)| *name == var).map(|(_, secret)| secret.clone())
+}
+
+/// Whether a password was given in `var`.
+pub fn in_environment(var: &str) -> bool {
+    from_env(var).is_some()
 }
 
 fn prompt(question: &str) -> Result<Secret, Error> {
@@ -85,4 +123,22 @@ pub fn new(file: Option<&Path>, stdin: bool, env_var: &str, file_flag: &str) -> 
         ));
     }
     Ok(secret)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The only test that touches these variables, so no other test races it.
+    #[test]
+    fn passwords_in_the_environment_are_kept_but_not_passed_on() {
+        std::env::set_var("CERTDESK_PASSWORD", "geheim-山田");
+        take_from_environment();
+        assert_eq!(from_env("CERTDESK_PASSWORD").map(|s| s.expose().to_owned()).as_deref(), Some("geheim-山田"));
+        let child = std::process::Command::new("sh")
+            .args(["-c", "printf %s \"${CERTDESK_PASSWORD-unset}\""])
+            .output()
+            .expect("sh runs");
+        assert_eq!(String::from_utf8_lossy(&child.stdout), "unset");
+    }
 }

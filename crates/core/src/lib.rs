@@ -20,7 +20,7 @@ pub mod trust;
 
 pub use error::{Error, Result};
 pub use health::{Assessment, CleanupCandidate, Status};
-pub use model::{Certificate, Identity, KeyStatus};
+pub use model::{Certificate, Defect, Identity, KeyStatus};
 pub use report::ListEntry;
 pub use secret::Secret;
 pub use store::{DeletionStep, Keystore, StoreSpec};

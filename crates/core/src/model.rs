@@ -40,6 +40,49 @@ pub struct Certificate {
     pub subject_alt_names: Vec<String>,
     pub is_ca: bool,
     pub self_signed: bool,
+    /// What is wrong with it, when anything is: certdesk shows such a
+    /// certificate as far as it can, and says what is wrong.
+    pub defects: Vec<Defect>,
+}
+
+/// Something a certificate says that cannot be right. Certificates are
+/// never trusted to be consistent: each of these is shown, none stops a listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Defect {
+    /// Its validity ends before it begins: it was never valid.
+    ValidityReversed,
+    /// Its subject is an empty name.
+    EmptySubject,
+    /// Its issuer is an empty name.
+    EmptyIssuer,
+    /// Its serial number has no digits.
+    EmptySerial,
+    /// It has a critical extension certdesk does not know: RFC 5280 says
+    /// such a certificate must be rejected by whoever checks it.
+    UnknownCriticalExtension,
+    /// One of its extensions cannot be decoded.
+    DamagedExtension,
+    /// Its key has a size no key of its kind has (0 bits, or an RSA key
+    /// under 512 or over 16,384 bits).
+    ImplausibleKeySize,
+}
+
+impl Defect {
+    /// In words, for the command line (the app words it in the user's language).
+    pub fn describe(self) -> &'static str {
+        match self {
+            Defect::ValidityReversed => "its validity ends before it begins, so it was never valid",
+            Defect::EmptySubject => "its subject is empty",
+            Defect::EmptyIssuer => "its issuer is empty",
+            Defect::EmptySerial => "its serial number is empty",
+            Defect::UnknownCriticalExtension => {
+                "it has a critical extension certdesk does not know; sites and programs may refuse it"
+            }
+            Defect::DamagedExtension => "one of its extensions is damaged",
+            Defect::ImplausibleKeySize => "its key has an impossible size",
+        }
+    }
 }
 
 /// The certificate's public key, as people name it ("RSA 2048", "EC P-256").
@@ -79,8 +122,13 @@ impl Certificate {
         let mut client_auth = false;
         let mut subject_alt_names = Vec::new();
         let mut is_ca = false;
+        let mut defects = Vec::new();
         for ext in x509.extensions() {
             match ext.parsed_extension() {
+                ParsedExtension::UnsupportedExtension { .. } if ext.critical => {
+                    defects.push(Defect::UnknownCriticalExtension)
+                }
+                ParsedExtension::ParseError { .. } => defects.push(Defect::DamagedExtension),
                 ParsedExtension::KeyUsage(ku) => {
                     key_usage = ku.to_string().split(", ").filter(|s| !s.is_empty()).map(str::to_owned).collect()
                 }
@@ -109,10 +157,25 @@ impl Certificate {
         // Name equality is what stores use to call a certificate self-issued; a
         // signature check would need a crypto backend for every key type.
         let self_signed = subject.same_name_as(&issuer);
+        let not_before = x509.validity().not_before.to_datetime();
+        let not_after = x509.validity().not_after.to_datetime();
+        let defect_if = |is: bool, defect: Defect| is.then_some(defect);
+        defects.extend(
+            [
+                defect_if(not_after < not_before, Defect::ValidityReversed),
+                defect_if(subject.rfc4514.is_empty(), Defect::EmptySubject),
+                defect_if(issuer.rfc4514.is_empty(), Defect::EmptyIssuer),
+                defect_if(x509.raw_serial().is_empty(), Defect::EmptySerial),
+                defect_if(!plausible_key_size(&public_key), Defect::ImplausibleKeySize),
+            ]
+            .into_iter()
+            .flatten(),
+        );
+        defects.dedup();
         Ok(Certificate {
             serial: hex::encode_upper(x509.raw_serial()),
-            not_before: x509.validity().not_before.to_datetime(),
-            not_after: x509.validity().not_after.to_datetime(),
+            not_before,
+            not_after,
             sha1: hex::encode(sha1::Sha1::digest(&der)),
             sha256: hex::encode(sha2::Sha256::digest(&der)),
             public_key_sha256: hex::encode(sha2::Sha256::digest(x509.public_key().raw)),
@@ -123,6 +186,7 @@ impl Certificate {
             subject_alt_names,
             is_ca,
             self_signed,
+            defects,
             subject,
             issuer,
             der,
@@ -163,6 +227,16 @@ fn public_key_info(x509: &X509Certificate<'_>) -> PublicKeyInfo {
         other => (other.to_owned(), None),
     };
     PublicKeyInfo { algorithm, bits, curve }
+}
+
+/// RSA keys of 512 to 16,384 bits exist; a key whose size cannot be read
+/// (an unknown algorithm) is not called implausible.
+fn plausible_key_size(key: &PublicKeyInfo) -> bool {
+    match (key.algorithm.as_str(), key.bits) {
+        ("RSA", Some(bits)) => (512..=16_384).contains(&bits),
+        ("RSA", None) => false,
+        _ => true,
+    }
 }
 
 fn curve_name(oid: &str) -> String {
@@ -320,6 +394,7 @@ pub(crate) mod testing {
             subject_alt_names: vec![],
             is_ca: false,
             self_signed: false,
+            defects: Vec::new(),
         };
         Identity::new(certificate, KeyStatus::Exportable, None, "test")
     }

@@ -6,6 +6,7 @@
 
 mod algorithm;
 pub mod ber;
+mod budget;
 mod keys;
 mod password;
 mod pbe;
@@ -16,14 +17,28 @@ mod write;
 use zeroize::Zeroizing;
 
 pub use algorithm::{MacScheme, Scheme};
+pub use budget::{Budget, MAX_DECRYPT_WORK, MAX_KDF_WORK};
 pub use keys::{describe_private_key as keys_describe, KeyDescription};
-pub use pbe::{random_bytes, Cipher, Hash};
+pub use pbe::{random_bytes, Cipher, Hash, MAX_ITERATIONS, MAX_SALT_LEN};
 pub use read::{certificate_for_key, read};
 pub use write::{write, Contents, Profile};
 
 /// Files larger than this are refused before parsing: a PFX of one identity
 /// and its chain is a few kilobytes.
+///
+/// The other bounds on what a file may ask for, each checked before anything
+/// is allocated or computed from it: `ber::MAX_DEPTH` and `ber::MAX_NODES`
+/// (structure), `pbe::MAX_ITERATIONS`, `pbe::MAX_SALT_LEN` and 64-byte
+/// derived keys (key derivation), `MAX_KDF_WORK` and `MAX_DECRYPT_WORK`
+/// (the work of one file in all), `MAX_BAGS` and `MAX_KEYS` (contents).
 pub const MAX_FILE_SIZE: usize = 16 * 1024 * 1024;
+
+/// Items (certificates, keys, other bags) one file may hold: an export holds
+/// a few, a Java trust store converted to PKCS#12 a few hundred.
+pub const MAX_BAGS: usize = 10_000;
+
+/// Private keys one file may hold.
+pub const MAX_KEYS: usize = 100;
 
 /// A certificate bag.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +46,9 @@ pub struct CertBag {
     pub der: Vec<u8>,
     pub friendly_name: Option<String>,
     pub local_key_id: Option<Vec<u8>>,
+    /// The RSA modulus or EC point of its public key, read once with the file
+    /// so that matching keys to certificates does not parse them again.
+    pub public_key: Option<Vec<u8>>,
 }
 
 /// A private key bag; `pkcs8` is the decrypted PrivateKeyInfo.

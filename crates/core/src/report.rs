@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::health::Assessment;
-use crate::model::{Identity, KeyStatus};
+use crate::model::{Defect, Identity, KeyStatus};
 
 /// One row of `certdesk list --json` and of the app's list.
 #[derive(Debug, Clone, Serialize)]
@@ -32,6 +32,8 @@ pub struct ListEntry {
     pub client_auth: bool,
     pub is_ca: bool,
     pub store: String,
+    /// What is wrong with the certificate, if anything (see `model::Defect`).
+    pub defects: Vec<Defect>,
 }
 
 fn rfc3339(t: time::OffsetDateTime) -> String {
@@ -64,6 +66,7 @@ impl ListEntry {
             client_auth: cert.client_auth,
             is_ca: cert.is_ca,
             store: identity.store.clone(),
+            defects: cert.defects.clone(),
         }
     }
 }

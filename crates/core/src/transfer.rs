@@ -13,18 +13,29 @@ use crate::pkcs12::{self, Contents, Pkcs12, Profile};
 use crate::secret::Secret;
 use crate::store::{ImportOutcome, Keystore};
 
-/// Reads a certificate file a user named, refusing sizes no certificate file has
-/// before reading it into memory.
+/// Reads a certificate file a user named, refusing sizes no certificate file
+/// has. The size the system reports is checked first, and the reading itself
+/// stops one byte past the limit: a pipe or a device such as `/dev/zero`
+/// reports a size of 0 and would otherwise be read until memory runs out.
 pub fn read_file(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read as _;
     let reading = |e| Error::io(format!("reading {}", path.display()), e);
-    let meta = std::fs::metadata(path).map_err(reading)?;
-    if meta.len() > pkcs12::MAX_FILE_SIZE as u64 {
-        return Err(Error::Unsupported {
-            what: format!("a file of {} MiB", meta.len() / (1024 * 1024)),
-            hint: " (certificate files are a few kilobytes; certdesk reads up to 16 MiB)".into(),
-        });
+    let too_large = |bytes: u64| Error::Unsupported {
+        what: format!("a file of {} MiB or more", bytes / (1024 * 1024)),
+        hint: " (certificate files are a few kilobytes; certdesk reads up to 16 MiB)".into(),
+    };
+    let limit = pkcs12::MAX_FILE_SIZE as u64;
+    let file = std::fs::File::open(path).map_err(reading)?;
+    let reported = file.metadata().map_err(reading)?.len();
+    if reported > limit {
+        return Err(too_large(reported));
     }
-    std::fs::read(path).map_err(reading)
+    let mut bytes = Vec::with_capacity(reported as usize);
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(reading)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// Reads `file` with our codec, then imports it: all of it or nothing.

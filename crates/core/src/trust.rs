@@ -70,7 +70,11 @@ fn trust_of(
         Ok(ee) => ee,
         Err(e) => return Trust::CannotVerify { reason: format!("the certificate cannot be read for this check: {e}") },
     };
-    let at = now.clamp(cert.not_before, cert.not_after).unix_timestamp().max(0) as u64;
+    // A moment inside the certificate's validity; a certificate whose
+    // validity ends before it begins has none, and is judged at its start.
+    let at =
+        if cert.not_before <= cert.not_after { now.clamp(cert.not_before, cert.not_after) } else { cert.not_before };
+    let at = u64::try_from(at.unix_timestamp()).unwrap_or(0);
     let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(at));
     let verified = end_entity.verify_for_usage(
         algorithms,

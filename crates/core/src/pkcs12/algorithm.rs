@@ -4,8 +4,9 @@
 use zeroize::Zeroizing;
 
 use super::ber::{self, tag, Node};
+use super::budget::Budget;
 use super::password;
-use super::pbe::{self, Cipher, Hash, Purpose, MAX_ITERATIONS};
+use super::pbe::{self, kdf_work, Cipher, Hash, Purpose, MAX_ITERATIONS, MAX_SALT_LEN, RC2_KEY_BYTES};
 use crate::error::Error;
 use crate::secret::Secret;
 
@@ -58,16 +59,41 @@ fn unsupported(oid: &str, role: &str) -> Error {
     }
 }
 
+/// An iteration count: at least 1 (PKCS#5 and RFC 7292 define no 0), at most `MAX_ITERATIONS`.
 fn iterations_of(node: &Node) -> Result<u32, Error> {
     let n = node.uint()?;
+    if n == 0 {
+        return Err(corrupt("an iteration count of 0, which PKCS#5 and RFC 7292 do not allow"));
+    }
     if n > MAX_ITERATIONS {
         return Err(Error::Unsupported {
             what: format!("an iteration count of {n}"),
             hint: " (certdesk stops at 10,000,000 so that a file cannot keep it busy for minutes)".into(),
         });
     }
-    Ok(n.max(1) as u32)
+    // Cannot fail: n <= MAX_ITERATIONS < u32::MAX.
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
+
+/// A salt, refused above `MAX_SALT_LEN` before any key is derived from it.
+fn salt_of(node: &Node, what: &str) -> Result<Vec<u8>, Error> {
+    let salt = node.octets(what)?;
+    if salt.len() > MAX_SALT_LEN {
+        return Err(Error::Unsupported {
+            what: format!("a salt of {} bytes", salt.len()),
+            hint: format!(" (files use 8 to 64; certdesk accepts up to {MAX_SALT_LEN})"),
+        });
+    }
+    Ok(salt.to_vec())
+}
+
+/// Largest key PBKDF2 is asked to derive. AES-256 needs 32 bytes and PBMAC1
+/// usually the HMAC's output length, but BouncyCastle's PBMAC1 files derive
+/// 256; each output block is charged to the budget (`pbe::kdf_work`).
+const MAX_DERIVED_KEY: u64 = 256;
+
+/// Decrypted contents and the label of the password form that opened them.
+pub type Opened = (Zeroizing<Vec<u8>>, &'static str);
 
 /// How bags or the key are encrypted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,7 +124,7 @@ impl Scheme {
             let p = params.ok_or_else(|| corrupt("encryption parameters are missing"))?;
             Ok(Scheme::Pkcs12Pbe {
                 cipher,
-                salt: p.child(0, "the salt")?.octets("the salt")?.to_vec(),
+                salt: salt_of(p.child(0, "the salt")?, "the salt")?,
                 iterations: iterations_of(p.child(1, "the iteration count")?)?,
             })
         };
@@ -138,7 +164,16 @@ impl Scheme {
                     Some(Ok(58)) | None => 128,
                     _ => return Err(unsupported(&cipher_oid, "RC2 variant of")),
                 };
-                let bits = key_len.map_or(bits, |l| l * 8);
+                let bits = match key_len {
+                    None => bits,
+                    Some(bytes) if RC2_KEY_BYTES.contains(&bytes) => bytes * 8,
+                    Some(bytes) => {
+                        return Err(Error::Unsupported {
+                            what: format!("an RC2 key of {bytes} bytes"),
+                            hint: " (RC2 files use 5 to 16)".into(),
+                        })
+                    }
+                };
                 (Cipher::Rc2Cbc(bits), iv.octets("the IV")?)
             }
             other => return Err(unsupported(other, "cipher")),
@@ -177,49 +212,83 @@ impl Scheme {
         matches!(self, Scheme::Pbes2 { .. })
     }
 
-    /// The most KDF rounds `decrypt` can spend: iterations times every
-    /// password form and key length it may try.
-    pub fn worst_case_rounds(&self, password: &Secret) -> u64 {
-        let attempts = match self {
-            Scheme::Pkcs12Pbe { .. } => 2 * password::for_pkcs12_kdf(password).len(),
-            Scheme::Pbes2 { .. } => 2 * password::for_pbkdf2(password).len(),
+    /// The key lengths `decrypt` tries, with the cipher each is for.
+    ///
+    /// NSS bug 1416265: old NSS wrote AES-128 files whose PBKDF2 key length
+    /// says 32 and encrypted with that 32-byte key (AES-256); NSS still
+    /// reads them, and so do we.
+    fn pbes2_attempts(cipher: Cipher, key_len: Option<usize>) -> Vec<(usize, Cipher)> {
+        let mut attempts = vec![(cipher.key_len(), cipher)];
+        match key_len.filter(|l| *l != cipher.key_len()) {
+            Some(16) => attempts.push((16, Cipher::Aes128Cbc)),
+            Some(24) => attempts.push((24, Cipher::Aes192Cbc)),
+            Some(32) => attempts.push((32, Cipher::Aes256Cbc)),
+            _ => {}
+        }
+        attempts
+    }
+
+    /// The most key-derivation work `decrypt` can spend (see `pbe::kdf_work`):
+    /// every password form, every key length, key and IV each.
+    pub fn work(&self, password: &Secret) -> u64 {
+        let (forms, per_form) = match self {
+            Scheme::Pkcs12Pbe { cipher, iterations, .. } => (
+                password::for_pkcs12_kdf(password).len(),
+                kdf_work(Hash::Sha1, *iterations, cipher.key_len())
+                    + kdf_work(Hash::Sha1, *iterations, cipher.iv_len()),
+            ),
+            Scheme::Pbes2 { prf, iterations, key_len, cipher, .. } => (
+                password::for_pbkdf2(password).len(),
+                Self::pbes2_attempts(*cipher, *key_len).iter().map(|(len, _)| kdf_work(*prf, *iterations, *len)).sum(),
+            ),
         };
-        u64::from(self.iterations()) * attempts as u64
+        per_form.saturating_mul(forms as u64)
     }
 
     /// Decrypts `data` trying each known password form; a result counts only
     /// if its padding is right and it parses as a DER/BER SEQUENCE, so a
     /// wrong key is never mistaken for content. Returns the plaintext and the
-    /// label of the form that worked.
-    pub fn decrypt(&self, password: &Secret, data: &[u8]) -> Option<(Zeroizing<Vec<u8>>, &'static str)> {
-        let looks_right = |plain: &[u8]| ber::parse(plain).is_ok_and(|n| n.tag == tag::SEQUENCE);
+    /// label of the form that worked, or `None` when no form opens it. The
+    /// key derivation must have been charged (`work`); each full pass of the
+    /// cipher is charged to `budget` here, before it runs.
+    pub fn decrypt(
+        &self,
+        password: &Secret,
+        data: &[u8],
+        budget: &mut Budget,
+    ) -> Result<Option<Opened>, Error> {
+        let mut attempt = |cipher: Cipher, key: &[u8], iv: &[u8]| -> Result<Option<Zeroizing<Vec<u8>>>, Error> {
+            if !cipher.padding_fits(key, iv, data) {
+                return Ok(None);
+            }
+            budget.charge_decryption(cipher, data.len())?;
+            let plain = cipher.decrypt(key, iv, data);
+            Ok(plain.filter(|p| ber::parse(p).is_ok_and(|n| n.tag == tag::SEQUENCE)))
+        };
         match self {
             Scheme::Pkcs12Pbe { cipher, salt, iterations } => {
-                password::for_pkcs12_kdf(password).into_iter().find_map(|f| {
-                    let key = pbe::pkcs12_kdf(Hash::Sha1, &f.bytes, salt, Purpose::Key, *iterations, cipher.key_len());
-                    let iv = pbe::pkcs12_kdf(Hash::Sha1, &f.bytes, salt, Purpose::Iv, *iterations, cipher.iv_len());
-                    cipher.decrypt(&key, &iv, data).filter(|p| looks_right(p)).map(|p| (p, f.label))
-                })
+                for form in password::for_pkcs12_kdf(password) {
+                    let key =
+                        pbe::pkcs12_kdf(Hash::Sha1, &form.bytes, salt, Purpose::Key, *iterations, cipher.key_len());
+                    let iv = pbe::pkcs12_kdf(Hash::Sha1, &form.bytes, salt, Purpose::Iv, *iterations, cipher.iv_len());
+                    if let Some(plain) = attempt(*cipher, &key, &iv)? {
+                        return Ok(Some((plain, form.label)));
+                    }
+                }
             }
             Scheme::Pbes2 { prf, salt, iterations, key_len, cipher, iv } => {
-                // NSS bug 1416265: old NSS wrote AES-128 files whose PBKDF2
-                // key length says 32 and encrypted with that 32-byte key
-                // (AES-256); NSS still reads them, and so do we.
-                let mut attempts = vec![(cipher.key_len(), *cipher)];
-                match key_len.filter(|l| *l != cipher.key_len()) {
-                    Some(16) => attempts.push((16, Cipher::Aes128Cbc)),
-                    Some(24) => attempts.push((24, Cipher::Aes192Cbc)),
-                    Some(32) => attempts.push((32, Cipher::Aes256Cbc)),
-                    _ => {}
+                let attempts = Self::pbes2_attempts(*cipher, *key_len);
+                for form in password::for_pbkdf2(password) {
+                    for &(len, cipher) in &attempts {
+                        let key = pbe::pbkdf2(*prf, &form.bytes, salt, *iterations, len);
+                        if let Some(plain) = attempt(cipher, &key, iv)? {
+                            return Ok(Some((plain, form.label)));
+                        }
+                    }
                 }
-                password::for_pbkdf2(password).into_iter().find_map(|f| {
-                    attempts.iter().find_map(|&(len, cipher)| {
-                        let key = pbe::pbkdf2(*prf, &f.bytes, salt, *iterations, len);
-                        cipher.decrypt(&key, iv, data).filter(|p| looks_right(p)).map(|p| (p, f.label))
-                    })
-                })
             }
         }
+        Ok(None)
     }
 
     /// Encrypts with this scheme and the standard password form.
@@ -284,9 +353,9 @@ fn parse_pbkdf2(p: &Node) -> Result<(Vec<u8>, u32, Option<usize>, Hash), Error> 
     let iterations = iterations_of(p.child(1, "the PBKDF2 iteration count")?)?;
     let mut key_len = None;
     let mut prf = Hash::Sha1;
-    for extra in &p.children[2..] {
+    for extra in p.children.iter().skip(2) {
         match extra.tag {
-            tag::INTEGER => key_len = Some(extra.uint()? as usize),
+            tag::INTEGER => key_len = Some(derived_key_len(extra)?),
             tag::SEQUENCE => {
                 let prf_oid = extra.child(0, "the PBKDF2 PRF")?.oid()?;
                 prf = Hash::from_hmac_oid(&prf_oid).ok_or_else(|| unsupported(&prf_oid, "PBKDF2 PRF"))?;
@@ -294,11 +363,33 @@ fn parse_pbkdf2(p: &Node) -> Result<(Vec<u8>, u32, Option<usize>, Hash), Error> 
             _ => return Err(corrupt("PBKDF2 parameters are malformed")),
         }
     }
-    Ok((salt_node.data.clone(), iterations, key_len, prf))
+    Ok((salt_of(salt_node, "the PBKDF2 salt")?, iterations, key_len, prf))
+}
+
+/// PBKDF2's keyLength: 1 to `MAX_DERIVED_KEY` bytes, checked before a key of that size is derived.
+fn derived_key_len(node: &Node) -> Result<usize, Error> {
+    match node.uint()? {
+        0 => Err(corrupt("PBKDF2 is asked for a key of 0 bytes")),
+        // Cannot fail: the value is at most MAX_DERIVED_KEY.
+        n if n <= MAX_DERIVED_KEY => Ok(usize::try_from(n).unwrap_or(0)),
+        n => Err(Error::Unsupported {
+            what: format!("a derived key of {n} bytes"),
+            hint: format!(" (ciphers and MACs need at most {MAX_DERIVED_KEY})"),
+        }),
+    }
 }
 
 fn corrupt(why: &str) -> Error {
     Error::Corrupt { why: why.to_owned() }
+}
+
+/// A MAC value is as long as its HMAC's output: RFC 7292 and RFC 9579 allow no truncation.
+fn check_mac_len(hash: Hash, expected: &[u8]) -> Result<(), Error> {
+    if expected.len() == hash.output_len() {
+        Ok(())
+    } else {
+        Err(corrupt(&format!("its integrity check (MAC) is {} bytes long, not {}", expected.len(), hash.output_len())))
+    }
 }
 
 /// How the file's integrity is protected.
@@ -339,10 +430,12 @@ impl MacScheme {
             }
             let hmac_oid = params.child(1, "the PBMAC1 MAC")?.child(0, "the PBMAC1 MAC")?.oid()?;
             let hmac = Hash::from_hmac_oid(&hmac_oid).ok_or_else(|| unsupported(&hmac_oid, "MAC"))?;
-            return Ok((MacScheme::Pbmac1 { prf, salt, iterations, key_len: key_len.min(1024), hmac }, expected));
+            check_mac_len(hmac, &expected)?;
+            return Ok((MacScheme::Pbmac1 { prf, salt, iterations, key_len, hmac }, expected));
         }
         let hash = Hash::from_digest_oid(&alg_oid).ok_or_else(|| unsupported(&alg_oid, "MAC digest"))?;
-        let salt = mac_data.child(1, "the MAC salt")?.octets("the MAC salt")?.to_vec();
+        check_mac_len(hash, &expected)?;
+        let salt = salt_of(mac_data.child(1, "the MAC salt")?, "the MAC salt")?;
         let iterations = match mac_data.children.get(2) {
             Some(n) => iterations_of(n)?,
             None => 1,
@@ -363,13 +456,13 @@ impl MacScheme {
         }
     }
 
-    /// The most KDF rounds `verify` can spend.
-    pub fn worst_case_rounds(&self, password: &Secret) -> u64 {
-        let forms = match self {
-            MacScheme::Hmac { .. } => password::for_pkcs12_kdf(password).len(),
-            MacScheme::Pbmac1 { .. } => 1,
-        };
-        u64::from(self.iterations()) * forms as u64
+    /// The most key-derivation work `verify` can spend (see `pbe::kdf_work`).
+    pub fn work(&self, password: &Secret) -> u64 {
+        match self {
+            MacScheme::Hmac { hash, iterations, .. } => kdf_work(*hash, *iterations, hash.output_len())
+                .saturating_mul(password::for_pkcs12_kdf(password).len() as u64),
+            MacScheme::Pbmac1 { prf, iterations, key_len, .. } => kdf_work(*prf, *iterations, *key_len),
+        }
     }
 
     /// The label of the password form under which the MAC verifies.

@@ -10,7 +10,7 @@ use crate::error::Error;
 /// Nesting deeper than this is refused: real files nest about ten levels.
 pub const MAX_DEPTH: usize = 32;
 /// Upper bound on elements in one file (a 16 MiB file of real bags has far fewer).
-const MAX_NODES: usize = 200_000;
+pub const MAX_NODES: usize = 200_000;
 
 pub mod tag {
     pub const INTEGER: u8 = 0x02;

@@ -17,6 +17,11 @@ use zeroize::Zeroizing;
 /// take seconds, and no producer writes more than a few hundred thousand.
 pub const MAX_ITERATIONS: u64 = 10_000_000;
 
+/// Salts longer than this are refused before any key is derived from them:
+/// producers write 8 to 64 bytes, and the PKCS#12 KDF hashes the whole salt
+/// once per output block.
+pub const MAX_SALT_LEN: usize = 1024;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Hash {
     Sha1,
@@ -90,6 +95,25 @@ impl Hash {
             Hash::Sha512 => 64,
         }
     }
+
+    /// How many SHA-256 rounds one round of this hash costs, rounded up:
+    /// SHA-1 and SHA-256 run on the CPU's SHA instructions, SHA-384 and
+    /// SHA-512 (128-byte blocks, no such instructions) take about twice as long.
+    fn weight(self) -> u64 {
+        match self {
+            Hash::Sha1 | Hash::Sha224 | Hash::Sha256 => 1,
+            Hash::Sha384 | Hash::Sha512 => 2,
+        }
+    }
+}
+
+/// The work of deriving `len` bytes with `iterations` rounds of `hash`,
+/// in SHA-256 rounds: PBKDF2 and the PKCS#12 KDF both run every round once
+/// per output block of the hash's size, so a long output costs as many
+/// times the iterations as it has blocks.
+pub fn kdf_work(hash: Hash, iterations: u32, len: usize) -> u64 {
+    let blocks = len.div_ceil(hash.output_len()).max(1) as u64;
+    u64::from(iterations).saturating_mul(blocks).saturating_mul(hash.weight())
 }
 
 fn digest(hash: Hash, data: &[u8]) -> Vec<u8> {
@@ -218,6 +242,10 @@ pub fn pkcs12_kdf(
     out
 }
 
+/// RC2 key lengths certdesk accepts, in bytes: 40 to 128 bits, the range
+/// PKCS#12 files and RFC 8018 use.
+pub const RC2_KEY_BYTES: std::ops::RangeInclusive<usize> = 5..=16;
+
 /// The block and stream ciphers found in PKCS#12 files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cipher {
@@ -252,9 +280,48 @@ impl Cipher {
         }
     }
 
+    /// The block size of a block cipher; `None` for the stream cipher RC4.
+    pub fn block_len(self) -> Option<usize> {
+        match self {
+            Cipher::Aes128Cbc | Cipher::Aes192Cbc | Cipher::Aes256Cbc => Some(16),
+            Cipher::DesEde3Cbc | Cipher::DesEde2Cbc | Cipher::Rc2Cbc(_) => Some(8),
+            Cipher::Rc4 => None,
+        }
+    }
+
+    /// How many AES bytes decrypting one byte costs: TripleDES and RC2 run
+    /// in software, about ten times slower than AES on the CPU's instructions.
+    pub fn byte_weight(self) -> u64 {
+        match self {
+            Cipher::Aes128Cbc | Cipher::Aes192Cbc | Cipher::Aes256Cbc | Cipher::Rc4 => 1,
+            Cipher::DesEde3Cbc | Cipher::DesEde2Cbc | Cipher::Rc2Cbc(_) => 10,
+        }
+    }
+
+    /// Whether `key` could be the right one, judged by the padding of the
+    /// last block alone: CBC decrypts one block given the block before it.
+    /// A wrong key fails this for 255 keys in 256, so trying every password
+    /// form costs one block each, not one pass over the data each.
+    pub fn padding_fits(self, key: &[u8], iv: &[u8], data: &[u8]) -> bool {
+        let Some(block) = self.block_len() else { return true };
+        if data.is_empty() || data.len() % block != 0 {
+            return false;
+        }
+        let last = &data[data.len() - block..];
+        let before = if data.len() >= 2 * block { &data[data.len() - 2 * block..data.len() - block] } else { iv };
+        self.decrypt_all(key, before, last).is_some()
+    }
+
     /// Decrypts and removes the padding; `None` when the key is wrong (bad
     /// padding) or the data is not whole blocks.
     pub fn decrypt(self, key: &[u8], iv: &[u8], data: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        if !self.padding_fits(key, iv, data) {
+            return None;
+        }
+        self.decrypt_all(key, iv, data)
+    }
+
+    fn decrypt_all(self, key: &[u8], iv: &[u8], data: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
         fn cbc<C>(key: &[u8], iv: &[u8], data: &[u8]) -> Option<Vec<u8>>
         where
             C: BlockCipherDecrypt + KeyInit,
@@ -268,6 +335,12 @@ impl Cipher {
             Cipher::DesEde3Cbc => cbc::<TdesEde3>(key, iv, data),
             Cipher::DesEde2Cbc => cbc::<TdesEde2>(key, iv, data),
             Cipher::Rc2Cbc(bits) => {
+                // The rc2 crate indexes a 128-byte table by the key length and
+                // the effective bits: both are checked when the file is parsed
+                // (`RC2_KEY_BYTES`), and again here so no caller can make it panic.
+                if !RC2_KEY_BYTES.contains(&key.len()) || bits == 0 || bits > 1024 {
+                    return None;
+                }
                 let rc2 = rc2::Rc2::new_with_eff_key_len(key, bits);
                 cbc::Decryptor::<rc2::Rc2>::inner_iv_slice_init(rc2, iv).ok()?.decrypt_padded_vec::<Pkcs7>(data).ok()
             }

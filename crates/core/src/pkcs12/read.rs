@@ -14,10 +14,13 @@
 
 use zeroize::Zeroizing;
 
+use std::collections::HashMap;
+
 use super::algorithm::{MacScheme, Scheme};
 use super::ber::{self, tag, Node};
+use super::budget::Budget;
 use super::keys;
-use super::{CertBag, KeyBag, Pkcs12, Protection, MAX_FILE_SIZE};
+use super::{CertBag, KeyBag, Pkcs12, Protection, MAX_BAGS, MAX_FILE_SIZE, MAX_KEYS};
 use crate::error::Error;
 use crate::model::Certificate;
 use crate::secret::Secret;
@@ -36,25 +39,6 @@ mod oid {
 
 fn corrupt(why: &str) -> Error {
     Error::Corrupt { why: why.to_owned() }
-}
-
-/// Key-derivation rounds one file may cost in all, counted before they are
-/// spent. A Firefox export (600,000 rounds for the MAC and each of two bags,
-/// budgeted for two password forms each) needs 3.6 million, less than half
-/// of this; a hostile file repeating 10-million-round bags would otherwise
-/// keep certdesk busy for minutes.
-pub const MAX_TOTAL_ROUNDS: u64 = 8_000_000;
-
-/// Charges `rounds` against the file's budget before they are spent.
-fn charge(spent: &mut u64, rounds: u64) -> Result<(), Error> {
-    *spent = spent.saturating_add(rounds);
-    if *spent > MAX_TOTAL_ROUNDS {
-        return Err(Error::Unsupported {
-            what: format!("a file that asks for more than {MAX_TOTAL_ROUNDS} key-derivation rounds"),
-            hint: " (a normal export needs a few million; this one may be built to stall programs)".into(),
-        });
-    }
-    Ok(())
 }
 
 /// Reads and decrypts a PKCS#12 file.
@@ -85,9 +69,9 @@ pub fn read(file: &[u8], password: &Secret) -> Result<Pkcs12, Error> {
     let auth_safe = pfx.child(1, "the contents")?;
     let auth_safe_bytes = content_info_data(auth_safe)?;
     let mac = pfx.children.get(2).map(MacScheme::parse).transpose()?;
-    let mut rounds = 0u64;
+    let mut budget = Budget::default();
     if let Some((scheme, _)) = &mac {
-        charge(&mut rounds, scheme.worst_case_rounds(password))?;
+        budget.charge_kdf(scheme.work(password))?;
     }
     let mac_form = mac.as_ref().and_then(|(scheme, expected)| scheme.verify(password, &auth_safe_bytes, expected));
 
@@ -99,7 +83,8 @@ pub fn read(file: &[u8], password: &Secret) -> Result<Pkcs12, Error> {
         decrypt_form: None,
         certificates: Vec::new(),
         keys: Vec::new(),
-        rounds,
+        bags: 0,
+        budget,
     };
     let contents = ber::parse(&auth_safe_bytes)?;
     for info in &contents.children {
@@ -169,10 +154,11 @@ struct BagReader<'a> {
     failures: usize,
     opened_any: bool,
     decrypt_form: Option<&'static str>,
-    certificates: Vec<CertBag>,
+    certificates: Vec<(CertBag, Certificate)>,
     keys: Vec<KeyBag>,
-    /// KDF rounds charged so far (see `MAX_TOTAL_ROUNDS`).
-    rounds: u64,
+    /// Bags of every kind read so far (see `MAX_BAGS`).
+    bags: usize,
+    budget: Budget,
 }
 
 impl BagReader<'_> {
@@ -198,8 +184,8 @@ impl BagReader<'_> {
                 _ => return Err(corrupt("an encrypted block has no content")),
             };
             self.protection.certificates.get_or_insert(scheme.clone());
-            charge(&mut self.rounds, scheme.worst_case_rounds(self.password))?;
-            match scheme.decrypt(self.password, &ciphertext) {
+            self.budget.charge_kdf(scheme.work(self.password))?;
+            match scheme.decrypt(self.password, &ciphertext, &mut self.budget)? {
                 Some((plain, form)) => {
                     self.note_opened(form);
                     self.safe_contents(&plain, 0)
@@ -232,6 +218,13 @@ impl BagReader<'_> {
     }
 
     fn bag(&mut self, bag: &Node, depth: usize) -> Result<(), Error> {
+        self.bags += 1;
+        if self.bags > MAX_BAGS {
+            return Err(Error::Unsupported {
+                what: format!("a file of more than {MAX_BAGS} items"),
+                hint: " (an export holds a few certificates and keys)".into(),
+            });
+        }
         let kind = bag.child(0, "a bag type")?.oid()?;
         let value = bag
             .children
@@ -254,23 +247,24 @@ impl BagReader<'_> {
                     .ok_or_else(|| corrupt("a certificate bag is empty"))?
                     .octets("a certificate")?
                     .to_vec();
-                Certificate::from_der(&der)
+                let parsed = Certificate::from_der(&der)
                     .map_err(|e| Error::Corrupt { why: format!("a certificate in it is damaged: {e}") })?;
-                self.certificates.push(CertBag { der, friendly_name, local_key_id });
+                let public_key = keys::certificate_public_key(&der);
+                self.certificates.push((CertBag { der, friendly_name, local_key_id, public_key }, parsed));
             }
             oid::KEY_BAG => {
                 let pkcs8 = Zeroizing::new(ber::der::encode(value));
-                self.keys.push(KeyBag { pkcs8, friendly_name, local_key_id });
+                self.push_key(KeyBag { pkcs8, friendly_name, local_key_id })?;
             }
             oid::SHROUDED_KEY_BAG => {
                 let scheme = Scheme::parse(value.child(0, "the key's encryption")?)?;
                 let ciphertext = value.child(1, "the encrypted key")?.octets("the encrypted key")?;
                 self.protection.key.get_or_insert(scheme.clone());
-                charge(&mut self.rounds, scheme.worst_case_rounds(self.password))?;
-                match scheme.decrypt(self.password, ciphertext) {
+                self.budget.charge_kdf(scheme.work(self.password))?;
+                match scheme.decrypt(self.password, ciphertext, &mut self.budget)? {
                     Some((pkcs8, form)) => {
                         self.note_opened(form);
-                        self.keys.push(KeyBag { pkcs8, friendly_name, local_key_id });
+                        self.push_key(KeyBag { pkcs8, friendly_name, local_key_id })?;
                     }
                     None => self.failures += 1,
                 }
@@ -281,6 +275,19 @@ impl BagReader<'_> {
             }
             _ => self.protection.other_bags += 1,
         }
+        Ok(())
+    }
+}
+
+impl BagReader<'_> {
+    fn push_key(&mut self, key: KeyBag) -> Result<(), Error> {
+        if self.keys.len() >= MAX_KEYS {
+            return Err(Error::Unsupported {
+                what: format!("a file of more than {MAX_KEYS} private keys"),
+                hint: " (an export holds one key per certificate it is for)".into(),
+            });
+        }
+        self.keys.push(key);
         Ok(())
     }
 }
@@ -315,12 +322,12 @@ fn decode_friendly_name(value: &Node) -> Option<String> {
 }
 
 /// The certificate whose public key is the key's, else the one with the
-/// key's localKeyID.
+/// key's localKeyID. Each certificate's public key was read once, with the
+/// file, so matching costs one pass over the certificates.
 pub fn certificate_for_key<'a>(certificates: &'a [CertBag], key: &KeyBag) -> Option<&'a CertBag> {
     let public = keys::describe_private_key(&key.pkcs8).ok().and_then(|d| d.public);
     if let Some(public) = public {
-        if let Some(cert) = certificates.iter().find(|c| keys::certificate_public_key(&c.der).as_ref() == Some(&public))
-        {
+        if let Some(cert) = certificates.iter().find(|c| c.public_key.as_ref() == Some(&public)) {
             return Some(cert);
         }
     }
@@ -328,33 +335,31 @@ pub fn certificate_for_key<'a>(certificates: &'a [CertBag], key: &KeyBag) -> Opt
 }
 
 /// Leaf first (the first key's certificate), then its issuers upward, then
-/// the rest in file order; a loop in the chain ends it.
-fn order_certificates(certificates: Vec<CertBag>, keys: &[KeyBag]) -> Vec<CertBag> {
-    let parsed: Vec<Option<Certificate>> = certificates.iter().map(|c| Certificate::from_der(&c.der).ok()).collect();
+/// the rest in file order; a loop in the chain ends it. Issuers are looked
+/// up by name, so a file of thousands of certificates orders in one pass.
+fn order_certificates(certificates: Vec<(CertBag, Certificate)>, keys: &[KeyBag]) -> Vec<CertBag> {
+    let (bags, parsed): (Vec<CertBag>, Vec<Certificate>) = certificates.into_iter().unzip();
+    let mut by_subject: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, cert) in parsed.iter().enumerate() {
+        by_subject.entry(cert.subject.normalised.as_str()).or_default().push(i);
+    }
     let leaf_index = keys
         .first()
-        .and_then(|k| certificate_for_key(&certificates, k))
-        .and_then(|leaf| certificates.iter().position(|c| c.der == leaf.der));
+        .and_then(|k| certificate_for_key(&bags, k))
+        .and_then(|leaf| bags.iter().position(|c| c.der == leaf.der));
+    let mut placed = vec![false; bags.len()];
     let mut order: Vec<usize> = Vec::new();
-    if let Some(mut current) = leaf_index {
+    let mut next = leaf_index;
+    while let Some(current) = next {
+        placed[current] = true;
         order.push(current);
-        while let Some(cur) = parsed[current].as_ref().filter(|c| !c.self_signed) {
-            let issuer = (0..certificates.len()).find(|&i| {
-                !order.contains(&i) && parsed[i].as_ref().is_some_and(|c| c.subject.same_name_as(&cur.issuer))
-            });
-            match issuer {
-                Some(i) => {
-                    order.push(i);
-                    current = i;
-                }
-                None => break,
-            }
-        }
+        next = Some(&parsed[current])
+            .filter(|c| !c.self_signed)
+            .and_then(|c| by_subject.get(c.issuer.normalised.as_str())?.iter().copied().find(|&i| !placed[i]));
     }
     // The rest in file order, repeats included: each bag may carry its own
     // friendly name (Java aliases).
-    let rest: Vec<usize> = (0..certificates.len()).filter(|i| !order.contains(i)).collect();
-    order.extend(rest);
-    let mut slots: Vec<Option<CertBag>> = certificates.into_iter().map(Some).collect();
-    order.into_iter().filter_map(|i| slots[i].take()).collect()
+    order.extend((0..bags.len()).filter(|&i| !placed[i]));
+    let mut slots: Vec<Option<CertBag>> = bags.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots.get_mut(i).and_then(Option::take)).collect()
 }

@@ -452,7 +452,8 @@ fn cng_export_pkcs8(handle: usize) -> Result<Zeroizing<Vec<u8>>> {
     // EncryptedPrivateKeyInfo ::= SEQUENCE { AlgorithmIdentifier, OCTET STRING }
     let info = crate::pkcs12::ber::parse(&encrypted)?;
     let data = info.child(1, "the encrypted key")?.octets("the encrypted key")?;
-    scheme.decrypt(&throwaway, data).map(|(plain, _)| plain).ok_or_else(|| Error::Store {
+    let mut budget = crate::pkcs12::Budget::default();
+    scheme.decrypt(&throwaway, data, &mut budget)?.map(|(plain, _)| plain).ok_or_else(|| Error::Store {
         store: "windows:CurrentUser\\My".into(),
         why: "Windows exported a key certdesk cannot decrypt".into(),
     })
