@@ -204,6 +204,7 @@ export const en = {
   'error.io': 'A file could not be read or written.',
   'error.cancelled': 'Cancelled. Nothing was changed.',
   'error.network': 'The site could not be reached. Check the address, the network and any proxy.',
+  'error.server_not_trusted': 'The site is not trusted by this computer, so your certificate was not sent. Check the address.',
   'error.internal': 'certdesk hit an internal error. Please report it.',
 } as const;
 

@@ -205,5 +205,6 @@ export const ja: Record<MessageKey, string> = {
   'error.io': 'ファイルの読み書きができませんでした。',
   'error.cancelled': 'キャンセルしました。何も変更していません。',
   'error.network': 'サイトに接続できませんでした。アドレス、ネットワーク、プロキシの設定を確認してください。',
+  'error.server_not_trusted': 'このサイトはこのコンピューターで信頼されていないため、証明書を送りませんでした。アドレスを確認してください。',
   'error.internal': 'certdesk で内部エラーが発生しました。報告してください。',
 };
