@@ -344,9 +344,16 @@ pub async fn delete_preferences(state: State<'_, AppState>, ids: Vec<String>) ->
 }
 
 /// "Check a site": the server's trust, the CA names it asks for, the store's
-/// identities ranked for it, and with `identity` a handshake as that identity.
+/// identities ranked for it, and with `identity` a handshake as that identity:
+/// refused (`server_not_trusted`) with a server not trusted here unless
+/// `insecure`, which the front end sends only once the user said yes.
 #[tauri::command]
-pub async fn probe_site(state: State<'_, AppState>, site: String, identity: Option<String>) -> Reply<ProbeReport> {
+pub async fn probe_site(
+    state: State<'_, AppState>,
+    site: String,
+    identity: Option<String>,
+    insecure: bool,
+) -> Reply<ProbeReport> {
     let open = open_overview(&state);
     off_ui_thread(move || {
         let target: probe::Target = site.parse()?;
@@ -355,7 +362,8 @@ pub async fn probe_site(state: State<'_, AppState>, site: String, identity: Opti
             Some(id) => Some(overview.resolve(&[id])?[0]),
             None => None,
         };
-        probe::probe(&target, &*store, &overview, chosen)
+        let if_untrusted = if insecure { probe::IfUntrusted::SendAnyway } else { probe::IfUntrusted::Refuse };
+        probe::probe(&target, &*store, &overview, chosen, if_untrusted)
     })
     .await
 }

@@ -253,8 +253,8 @@ describe('trust and the site check', () => {
     await fireEvent.click(dialog.getAllByRole('button', { name: 'Try this certificate' })[2]);
     expect(await dialog.findByText('Rejected by the site: the server refused: unknown_ca')).toBeTruthy();
     expect(calls.filter((c) => c.cmd === 'probe_site').map((c) => c.args)).toEqual([
-      { site: 'https://portal.example.jp/login', identity: null },
-      { site: 'https://portal.example.jp/login', identity: 'taro' },
+      { site: 'https://portal.example.jp/login', identity: null, insecure: false },
+      { site: 'https://portal.example.jp/login', identity: 'taro', insecure: false },
     ]);
   });
 });

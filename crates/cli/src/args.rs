@@ -129,6 +129,9 @@ pub enum Command {
         /// Complete a handshake as this certificate (its id, 8+ characters); the key stays in the store
         #[arg(long, value_name = "ID")]
         identity: Option<String>,
+        /// Send the certificate even to a server not trusted here (it may not be the site it claims to be)
+        #[arg(long, requires = "identity")]
+        insecure: bool,
     },
     /// macOS identity preferences: which certificate Safari offers to which site
     #[command(subcommand)]

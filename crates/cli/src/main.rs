@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use clap::Parser as _;
 
 use args::{Cli, Command, ListArgs, PrefsCommand, StatusFilter};
+use certdesk_core::probe::IfUntrusted;
 use certdesk_core::{inspect, prefs, transfer, Error, Overview, Secret};
 
 fn main() -> ExitCode {
@@ -177,14 +178,15 @@ fn run(cli: &Cli) -> Result<(), Error> {
                 output::written(&file.path, (*profile).into(), cli.json);
             }
         }
-        Command::Probe { site, identity } => {
+        Command::Probe { site, identity, insecure } => {
             let target: certdesk_core::probe::Target = site.parse()?;
             let overview = overview()?;
             let chosen = match identity {
                 Some(id) => Some(overview.resolve(&[id])?[0]),
                 None => None,
             };
-            let report = certdesk_core::probe::probe(&target, &*store, &overview, chosen)?;
+            let if_untrusted = if *insecure { IfUntrusted::SendAnyway } else { IfUntrusted::Refuse };
+            let report = certdesk_core::probe::probe(&target, &*store, &overview, chosen, if_untrusted)?;
             output::probe(&report, cli.json);
         }
         Command::Prefs(PrefsCommand::List { stale }) => {

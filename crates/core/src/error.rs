@@ -57,6 +57,14 @@ pub enum Error {
 
     #[error("{what} failed: {why}; check the address, the network and any proxy (HTTPS_PROXY)")]
     Network { what: String, why: String },
+
+    /// Refused before the user's certificate was sent: it would tell a
+    /// stranger who the user is, and sign for them.
+    #[error(
+        "{site} is not trusted here ({why}); certdesk did not send your certificate. \
+         Check the address; to try anyway use --insecure"
+    )]
+    ServerNotTrusted { site: String, why: String },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -80,6 +88,7 @@ impl Error {
         "io",
         "cancelled",
         "network",
+        "server_not_trusted",
     ];
 
     /// The stable snake_case name of this error, as the CLI's JSON and the GUI see it.
@@ -100,11 +109,14 @@ impl Error {
             Error::Io { .. } => "io",
             Error::Cancelled => "cancelled",
             Error::Network { .. } => "network",
+            Error::ServerNotTrusted { .. } => "server_not_trusted",
         }
     }
 
     /// True when the user can fix this by changing what they gave us
     /// (an id, an option, a file, a password): the CLI exits with 2 for these.
+    /// An untrusted server is one: like an existing file, it is a refusal the
+    /// user overrides with an option (`--insecure`, as `--force`).
     pub fn is_input_error(&self) -> bool {
         matches!(
             self,
@@ -116,6 +128,7 @@ impl Error {
                 | Error::Corrupt { .. }
                 | Error::Unsupported { .. }
                 | Error::AlreadyExists { .. }
+                | Error::ServerNotTrusted { .. }
         )
     }
 
@@ -163,6 +176,7 @@ mod tests {
             Error::io("x", std::io::Error::other("y")),
             Error::Cancelled,
             Error::Network { what: "x".into(), why: "y".into() },
+            Error::ServerNotTrusted { site: "h:443".into(), why: "x".into() },
         ]
     }
 

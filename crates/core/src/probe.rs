@@ -1,11 +1,14 @@
 //! "Which certificate does this site accept?": connects to a site with
-//! rustls, notes whether its certificate is trusted here (without stopping),
+//! rustls, notes whether it is trusted here (without stopping): its chain
+//! verified and it signed the handshake with that certificate's key,
 //! captures the CertificateRequest (the CA names the site accepts), ranks the
 //! store's identities against it, and, when asked, completes a handshake as
-//! one identity, signing inside the store.
+//! one identity, signing inside the store, but only with a trusted server
+//! unless the user agreed otherwise.
 
 use std::io::{Read as _, Write as _};
 use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -28,6 +31,20 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long to wait, after the handshake, for a server's rejection.
 const REJECTION_WAIT: Duration = Duration::from_secs(3);
+/// Why a server whose chain verified is still not trusted.
+const KEY_NOT_PROVEN: &str =
+    "the server sent a certificate but did not prove it holds its key: it may be impersonating the site";
+
+/// What `probe` does with the user's certificate when the server is not trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfUntrusted {
+    /// Send nothing and fail with `Error::ServerNotTrusted`: the certificate
+    /// names the user and the handshake signs for them, so it goes only to a
+    /// server that proved it is the site.
+    Refuse,
+    /// Send it anyway: the user was told and agreed (`--insecure`, or yes in the app).
+    SendAnyway,
+}
 
 /// The site to check: `https://host[:port]/…`, `host`, `host:port`, `[v6]:port`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,16 +176,23 @@ fn short_names(cas: &[String]) -> Vec<String> {
 }
 
 /// Checks `target`: the server's trust, the CA names it asks for, the
-/// store's identities ranked for it, and with `identity` a full handshake as that identity.
+/// store's identities ranked for it, and with `identity` a full handshake as
+/// that identity, which `if_untrusted` says whether to make with a server not trusted here.
 pub fn probe(
     target: &Target,
     store: &dyn Keystore,
     overview: &Overview,
     identity: Option<&Identity>,
+    if_untrusted: IfUntrusted,
 ) -> Result<ProbeReport> {
     let roots = Arc::new(system_roots());
     let first = handshake(target, &roots, None, false)?;
-    if let (Err(e), None) = (&first.outcome, &first.requested) {
+    // rustls checks the server's certificate after its CertificateRequest
+    // (TLS 1.3 sends that first; TLS 1.2 before ServerHelloDone, when the
+    // check is made), so once the certificate was seen whether the site asks
+    // for one of ours is known, and a handshake that then failed (on a forged
+    // signature) still has a report to give.
+    if let (Err(e), None, false) = (&first.outcome, &first.requested, first.certificate_seen) {
         return Err(Error::Network {
             what: format!("the TLS handshake with {}:{}", target.host, target.port),
             why: e.clone(),
@@ -188,7 +212,10 @@ pub fn probe(
         None => Vec::new(),
     };
     let handshake = match identity {
-        Some(identity) => Some(try_identity(target, &roots, store, &pool, identity)?),
+        Some(identity) => {
+            certificate_may_go_to(target, &first.server_trust, if_untrusted)?;
+            Some(try_identity(target, &roots, store, &pool, identity, if_untrusted)?)
+        }
         None => None,
     };
     Ok(ProbeReport {
@@ -241,12 +268,31 @@ fn rank(overview: &Overview, pool: &[&Certificate], cas: &[DistinguishedName]) -
     ranked.into_iter().map(|(c, _)| c).collect()
 }
 
+/// A certificate goes only to a trusted server (`trust` is `Ok`), or to any when the user agreed.
+fn certificate_may_go_to(
+    target: &Target,
+    trust: &std::result::Result<(), String>,
+    if_untrusted: IfUntrusted,
+) -> Result<()> {
+    match trust {
+        Err(why) if if_untrusted == IfUntrusted::Refuse => Err(Error::ServerNotTrusted {
+            site: format!("{}:{}", bracketed(&target.host), target.port),
+            why: why.clone(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The handshake as `identity`. It is a new connection, which may not reach
+/// the server the first one judged, so unless the user agreed otherwise it
+/// stops at an untrusted server before the certificate goes out.
 fn try_identity(
     target: &Target,
     roots: &Arc<rustls::RootCertStore>,
     store: &dyn Keystore,
     pool: &[&Certificate],
     identity: &Identity,
+    if_untrusted: IfUntrusted,
 ) -> Result<Handshake> {
     let mut chain = vec![CertificateDer::from(identity.certificate.der.clone())];
     chain.extend(
@@ -259,7 +305,13 @@ fn try_identity(
     // A key its store signs only with PKCS#1 v1.5 (a Windows CAPI key) cannot
     // sign a TLS 1.3 CertificateVerify, so that handshake is made over TLS 1.2.
     let tls12_only = !crate::store::signing::signs_for_tls13(key.as_ref());
-    let attempt = handshake(target, roots, Some(Arc::new(CertifiedKey::new(chain, key))), tls12_only)?;
+    let answer = Answer { key: Arc::new(CertifiedKey::new(chain, key)), if_untrusted };
+    let attempt = handshake(target, roots, Some(answer), tls12_only)?;
+    if attempt.certificate_seen {
+        // Untrusted here means the handshake ended before the certificate went
+        // out: at the chain (`stop_if_untrusted`) or at a forged signature.
+        certificate_may_go_to(target, &attempt.server_trust, if_untrusted)?;
+    }
     let (result, mut detail) = match attempt.outcome {
         Ok(()) => ("accepted", "the server completed the handshake and did not refuse the certificate".to_owned()),
         Err(why) if attempt.rejected => ("rejected", why),
@@ -273,7 +325,10 @@ fn try_identity(
 
 /// What one connection saw.
 struct Observed {
+    /// `Ok` when the server is trusted (`server_verdict`), else why not.
     server_trust: std::result::Result<(), String>,
+    /// The server sent its certificate (whether or not it is trusted).
+    certificate_seen: bool,
     /// The DER names of the CertificateRequest; `None` when there was none.
     requested: Option<Vec<Vec<u8>>>,
     outcome: std::result::Result<(), String>,
@@ -293,14 +348,20 @@ pub fn system_roots() -> rustls::RootCertStore {
     roots
 }
 
+/// The certificate a handshake answers the CertificateRequest with.
+struct Answer {
+    key: Arc<CertifiedKey>,
+    if_untrusted: IfUntrusted,
+}
+
 /// One connection: TCP (directly or through `HTTPS_PROXY`), the TLS
-/// handshake with `identity` (or none), then for a full handshake one
-/// `HEAD /` and one read, since a TLS 1.3 server rejects a client
-/// certificate only after the client has finished its side.
+/// handshake answering with `answer` (or with no certificate), then for a
+/// full handshake one `HEAD /` and one read, since a TLS 1.3 server rejects
+/// a client certificate only after the client has finished its side.
 fn handshake(
     target: &Target,
     roots: &Arc<rustls::RootCertStore>,
-    identity: Option<Arc<CertifiedKey>>,
+    answer: Option<Answer>,
     tls12_only: bool,
 ) -> Result<Observed> {
     let provider = provider();
@@ -309,8 +370,11 @@ fn handshake(
             .build()
             .ok(),
         provider: provider.clone(),
-        result: Mutex::new(None),
+        stop_if_untrusted: answer.as_ref().is_some_and(|a| a.if_untrusted == IfUntrusted::Refuse),
+        chain: Mutex::new(None),
+        proved_key: AtomicBool::new(false),
     });
+    let identity = answer.map(|a| a.key);
     let resolver = Arc::new(RecordingResolver { identity: identity.clone(), requested: Mutex::new(None) });
     let versions: &[&rustls::SupportedProtocolVersion] =
         if tls12_only { &[&rustls::version::TLS12] } else { rustls::DEFAULT_VERSIONS };
@@ -363,14 +427,10 @@ fn handshake(
     }
     let rejected = matches!(&outcome, Err(e) if alert_of(e).is_some());
     let outcome = outcome.map_err(|e| describe(&e));
-    let server_trust = verifier
-        .result
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone()
-        .unwrap_or(Err("the server sent no certificate".into()));
+    let server_trust = verifier.verdict();
+    let certificate_seen = verifier.chain.lock().unwrap_or_else(|e| e.into_inner()).is_some();
     let requested = resolver.requested.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    Ok(Observed { server_trust, requested, outcome, rejected })
+    Ok(Observed { server_trust, certificate_seen, requested, outcome, rejected })
 }
 
 fn alert_of(e: &std::io::Error) -> Option<rustls::AlertDescription> {
@@ -471,12 +531,66 @@ fn proxy_for(host: &str) -> Option<String> {
 }
 
 /// Verifies the server as a browser would and remembers the verdict, but lets
-/// the handshake go on: the point is to see what the site asks for.
+/// the handshake go on past an untrusted chain (unless `stop_if_untrusted`):
+/// the point is to see what the site asks for. The handshake's signature is
+/// checked for real (a bad one ends the handshake) and remembered too, since
+/// it is the half of the verdict that a server replaying a site's chain
+/// cannot forge. Both checks come before rustls sends a client certificate.
 #[derive(Debug)]
 struct RecordingVerifier {
     inner: Option<Arc<rustls::client::WebPkiServerVerifier>>,
     provider: Arc<rustls::crypto::CryptoProvider>,
-    result: Mutex<Option<std::result::Result<(), String>>>,
+    /// End the handshake at an untrusted chain: the user's certificate would go next.
+    stop_if_untrusted: bool,
+    /// The chain's verdict; `None` until the server sent its certificate.
+    chain: Mutex<Option<std::result::Result<(), String>>>,
+    /// The server signed the handshake with its certificate's key
+    /// (TLS 1.3 CertificateVerify, TLS 1.2 ServerKeyExchange).
+    proved_key: AtomicBool,
+}
+
+impl RecordingVerifier {
+    /// Whether the server is trusted, once the handshake is over.
+    fn verdict(&self) -> std::result::Result<(), String> {
+        let chain = self.chain.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        server_verdict(chain, self.proved_key.load(Ordering::SeqCst))
+    }
+
+    fn note_chain(&self, verdict: std::result::Result<(), String>) {
+        *self.chain.lock().unwrap_or_else(|e| e.into_inner()) = Some(verdict);
+    }
+
+    /// An untrusted chain ends the handshake only when a certificate would go to the server.
+    fn go_on_unless_stopping(&self, e: rustls::Error) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        if self.stop_if_untrusted {
+            Err(e)
+        } else {
+            Ok(ServerCertVerified::assertion())
+        }
+    }
+
+    /// Remembers a signature that verified: the server's proof that it holds its certificate's key.
+    fn note_signature(
+        &self,
+        verified: std::result::Result<HandshakeSignatureValid, rustls::Error>,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        if verified.is_ok() {
+            self.proved_key.store(true, Ordering::SeqCst);
+        }
+        verified
+    }
+}
+
+/// A server is trusted when its chain verified and it signed the handshake
+/// with that certificate's key. The chain alone proves nothing: it is public,
+/// and anyone who has connected to the site can send it.
+fn server_verdict(chain: Option<std::result::Result<(), String>>, proved_key: bool) -> std::result::Result<(), String> {
+    match chain {
+        None => Err("the server sent no certificate".into()),
+        Some(Err(why)) => Err(why),
+        Some(Ok(())) if proved_key => Ok(()),
+        Some(Ok(())) => Err(KEY_NOT_PROVEN.into()),
+    }
 }
 
 impl ServerCertVerifier for RecordingVerifier {
@@ -488,15 +602,20 @@ impl ServerCertVerifier for RecordingVerifier {
         ocsp: &[u8],
         now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        let verdict = match &self.inner {
-            Some(inner) => inner
-                .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
-                .map(drop)
-                .map_err(|e| untrusted_because(&e)),
-            None => Err("this computer has no trusted root certificates".into()),
+        let Some(inner) = &self.inner else {
+            self.note_chain(Err("this computer has no trusted root certificates".into()));
+            return self.go_on_unless_stopping(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer));
         };
-        *self.result.lock().unwrap_or_else(|e| e.into_inner()) = Some(verdict);
-        Ok(ServerCertVerified::assertion())
+        match inner.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
+            Ok(verified) => {
+                self.note_chain(Ok(()));
+                Ok(verified)
+            }
+            Err(e) => {
+                self.note_chain(Err(untrusted_because(&e)));
+                self.go_on_unless_stopping(e)
+            }
+        }
     }
 
     fn verify_tls12_signature(
@@ -505,7 +624,12 @@ impl ServerCertVerifier for RecordingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+        self.note_signature(rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        ))
     }
 
     fn verify_tls13_signature(
@@ -514,7 +638,12 @@ impl ServerCertVerifier for RecordingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+        self.note_signature(rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        ))
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -575,6 +704,52 @@ mod tests {
         assert_eq!(t("https://user@host.example:444/").unwrap(), ("host.example".into(), 444));
         assert_eq!(t("host:notaport").unwrap_err().kind(), "invalid_input");
         assert_eq!(t("").unwrap_err().kind(), "invalid_input");
+    }
+
+    #[test]
+    fn a_verified_chain_is_trusted_only_once_the_server_signed_with_its_key() {
+        assert_eq!(server_verdict(Some(Ok(())), true), Ok(()));
+        assert_eq!(server_verdict(Some(Ok(())), false), Err(KEY_NOT_PROVEN.to_owned()));
+        let unknown = "issued by a certificate authority this computer does not trust".to_owned();
+        assert_eq!(server_verdict(Some(Err(unknown.clone())), true), Err(unknown), "the chain's reason comes first");
+        assert_eq!(server_verdict(None, false), Err("the server sent no certificate".to_owned()));
+    }
+
+    #[test]
+    fn a_certificate_goes_to_an_untrusted_server_only_when_the_user_agreed() {
+        let target = Target { host: "::1".into(), port: 8443 };
+        let untrusted = Err(KEY_NOT_PROVEN.to_owned());
+        assert!(certificate_may_go_to(&target, &Ok(()), IfUntrusted::Refuse).is_ok());
+        assert!(certificate_may_go_to(&target, &untrusted, IfUntrusted::SendAnyway).is_ok());
+        let refused = certificate_may_go_to(&target, &untrusted, IfUntrusted::Refuse).unwrap_err();
+        assert_eq!(refused.kind(), "server_not_trusted");
+        let message = refused.to_string();
+        assert!(message.starts_with("[::1]:8443 is not trusted here (the server sent a certificate"), "{message}");
+        assert!(message.contains("did not send your certificate") && message.contains("--insecure"), "{message}");
+    }
+
+    /// The handshake as an identity stops at an untrusted chain, before
+    /// rustls sends the certificate; the first, which sends none, goes on.
+    #[test]
+    fn an_untrusted_chain_ends_the_handshake_only_when_a_certificate_would_follow() {
+        let verifier = |stop_if_untrusted| RecordingVerifier {
+            inner: None, // no roots: nothing is trusted
+            provider: provider(),
+            stop_if_untrusted,
+            chain: Mutex::new(None),
+            proved_key: AtomicBool::new(false),
+        };
+        let name = ServerName::try_from("portal.example.jp").unwrap();
+        let check = |v: &RecordingVerifier| {
+            v.verify_server_cert(&CertificateDer::from(vec![]), &[], &name, &[], UnixTime::now())
+        };
+        let looking = verifier(false);
+        assert!(check(&looking).is_ok());
+        let sending = verifier(true);
+        assert!(check(&sending).is_err());
+        for v in [looking, sending] {
+            assert_eq!(v.verdict(), Err("this computer has no trusted root certificates".to_owned()));
+        }
     }
 
     #[test]

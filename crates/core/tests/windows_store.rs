@@ -155,6 +155,18 @@ const TLS_OTHER_CA: &[u8] = include_bytes!("../../../tests/fixtures/tls/other-ca
 const TLS_SERVER: &[u8] = include_bytes!("../../../tests/fixtures/tls/server.der");
 const TLS_SERVER_KEY: &[u8] = include_bytes!("../../../tests/fixtures/tls/server.key.der");
 
+/// A handshake as `identity` with the test server, whose CA is no root here:
+/// sent anyway, as after `--insecure`.
+fn probe_anyway(
+    target: &certdesk_core::probe::Target,
+    store: &WindowsStore,
+    overview: &Overview,
+    identity: &certdesk_core::Identity,
+) -> certdesk_core::probe::ProbeReport {
+    use certdesk_core::probe::IfUntrusted;
+    certdesk_core::probe::probe(target, store, overview, Some(identity), IfUntrusted::SendAnyway).unwrap()
+}
+
 fn tls_server(client_ca: &[u8]) -> certdesk_core::probe::Target {
     use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
     let port = tls_server::serve(
@@ -181,7 +193,7 @@ fn a_handshake_as_an_identity_signs_inside_the_store_and_the_server_judges_it() 
     assert!(store.export_private_key(&identity).is_err(), "the key is not exportable");
 
     let accepting = tls_server(TLS_WINE_CA);
-    let report = certdesk_core::probe::probe(&accepting, &store, &overview, Some(&identity)).unwrap();
+    let report = probe_anyway(&accepting, &store, &overview, &identity);
     assert!(!report.server.trusted, "the test server's CA is not a root here");
     assert_eq!(report.requested_cas.as_deref(), Some(&["CN=certdesk Wine CA,O=certdesk tests".to_owned()][..]));
     assert_eq!(report.candidates.first().map(|c| (c.id.as_str(), c.matches)), Some((identity.id.as_str(), true)));
@@ -191,7 +203,7 @@ fn a_handshake_as_an_identity_signs_inside_the_store_and_the_server_judges_it() 
     assert!(handshake.detail.contains("TLS 1.2"), "Wine's CAPI key signs PKCS#1 only: {}", handshake.detail);
 
     let refusing = tls_server(TLS_OTHER_CA);
-    let report = certdesk_core::probe::probe(&refusing, &store, &overview, Some(&identity)).unwrap();
+    let report = probe_anyway(&refusing, &store, &overview, &identity);
     assert!(!report.candidates[0].matches, "the server asks for Other CA");
     let handshake = report.handshake.expect("a handshake was made");
     assert_eq!(handshake.result, "rejected", "{}", handshake.detail);

@@ -188,5 +188,8 @@ export interface ProbeReport {
   handshake: { identity: string; result: 'accepted' | 'rejected' | 'failed'; detail: string } | null;
 }
 
-export const probeSite = (site: string, identity?: string) => invoke<ProbeReport>('probe_site', { site, identity: identity ?? null });
+/** With `identity`, a handshake as it; the core refuses it (`server_not_trusted`) with a server
+ *  not trusted here unless `insecure`, which is passed only once the user said yes. */
+export const probeSite = (site: string, identity?: string, insecure = false) =>
+  invoke<ProbeReport>('probe_site', { site, identity: identity ?? null, insecure });
 export const listTrust = () => invoke<Record<string, Trust>>('list_trust');

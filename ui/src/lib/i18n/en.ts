@@ -181,6 +181,8 @@ export const en = {
   'probe.accepted': 'Accepted: the site took this certificate.',
   'probe.rejected': 'Rejected by the site: {detail}',
   'probe.failed': 'The attempt failed here: {detail}',
+  'probe.confirm_untrusted': 'This site is not trusted by this computer, or did not prove it is the site it claims to be ({detail}). Your certificate tells a site who you are. Send it to this site anyway?',
+  'probe.send_anyway': 'Send anyway',
   'trust.short_untrusted': 'Not trusted here',
   'trust.trusted': 'Trusted here',
   'trust.issuer_not_installed': 'Issuer not installed: {name}',
@@ -204,6 +206,7 @@ export const en = {
   'error.io': 'A file could not be read or written.',
   'error.cancelled': 'Cancelled. Nothing was changed.',
   'error.network': 'The site could not be reached. Check the address, the network and any proxy.',
+  'error.server_not_trusted': 'The site is not trusted by this computer, so your certificate was not sent. Check the address.',
   'error.internal': 'certdesk hit an internal error. Please report it.',
 } as const;
 

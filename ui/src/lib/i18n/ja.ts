@@ -182,6 +182,8 @@ export const ja: Record<MessageKey, string> = {
   'probe.accepted': '受け付けられました。サイトはこの証明書を受け入れました。',
   'probe.rejected': 'サイトに拒否されました: {detail}',
   'probe.failed': 'このコンピューターで失敗しました: {detail}',
+  'probe.confirm_untrusted': 'このサイトはこのコンピューターで信頼されていないか、本物のサイトであることを証明できませんでした ({detail})。証明書を送ると、あなたが誰であるかがサイトに伝わります。それでもこのサイトに証明書を送りますか？',
+  'probe.send_anyway': 'それでも送る',
   'trust.short_untrusted': 'このPCでは未信頼',
   'trust.trusted': 'このコンピューターで信頼済み',
   'trust.issuer_not_installed': '発行者がインストールされていません: {name}',
@@ -205,5 +207,6 @@ export const ja: Record<MessageKey, string> = {
   'error.io': 'ファイルの読み書きができませんでした。',
   'error.cancelled': 'キャンセルしました。何も変更していません。',
   'error.network': 'サイトに接続できませんでした。アドレス、ネットワーク、プロキシの設定を確認してください。',
+  'error.server_not_trusted': 'このサイトはこのコンピューターで信頼されていないため、証明書を送りませんでした。アドレスを確認してください。',
   'error.internal': 'certdesk で内部エラーが発生しました。報告してください。',
 };
