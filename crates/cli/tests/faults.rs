@@ -164,9 +164,39 @@ fn an_import_the_store_rejects_halfway_leaves_the_store_as_it_was() {
         .arg("-certfile")
         .arg(ca.pem()));
     let failed = certdesk(&db).args(["--json", "import"]).arg(&p12).env("CERTDESK_PASSWORD", "edpw").output().unwrap();
-    assert!(!failed.status.success(), "NSS refuses the key: {}", String::from_utf8_lossy(&failed.stdout));
+    assert!(!failed.status.success(), "certdesk refuses the key: {}", String::from_utf8_lossy(&failed.stdout));
+    assert_eq!(json_of(&failed)["error"]["kind"], "unsupported", "refused before anything was added");
     assert_eq!(contents(&db), before, "nothing of the file stayed in the store");
     assert_eq!(nss_keys(&db).len(), 1, "only Alice's key");
+}
+
+/// The store fails after the file's certificates went in and before its key
+/// did (a fault injected there, as a full disk or a killed database would):
+/// the error says that what had been added was removed again, and the store
+/// holds exactly what it held before, objects and keys.
+#[test]
+fn an_import_that_fails_after_adding_certificates_takes_back_exactly_those() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, _) = one_identity(tmp.path());
+    let before = (contents(&db), nss_nicknames(&db), nss_keys(&db));
+    let ca = Ca::new(tmp.path(), "Halfway CA");
+    issue(&ca, tmp.path(), &Leaf::new("bob", "/CN=Bob Halfway", -1, 100), time::OffsetDateTime::now_utc());
+    let p12 = pkcs12(tmp.path(), "bob", "Bob", Some(&ca));
+    let failed = certdesk(&db)
+        .args(["--json", "import"])
+        .arg(&p12)
+        .arg("--password-file")
+        .arg(tmp.path().join("pw"))
+        .env("CERTDESK_FAULT", "nss-import-after-certificates")
+        .output()
+        .unwrap();
+    assert!(!failed.status.success());
+    let message = json_of(&failed)["error"]["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("the 2 items it had added were removed again"), "{message}");
+    assert_eq!((contents(&db), nss_nicknames(&db), nss_keys(&db)), before, "the store is as it was");
+    // Without the fault the same file imports: the failure was the fault's.
+    run(certdesk(&db).arg("import").arg(&p12).arg("--password-file").arg(tmp.path().join("pw")));
+    assert_eq!(contents(&db).len(), before.0.len() + 2, "Bob and Halfway CA");
 }
 
 #[test]
@@ -389,4 +419,35 @@ fn a_store_another_program_is_writing_is_waited_for_then_named_as_busy() {
     assert_eq!(kind, "store_unavailable", "{message}");
     assert!(message.contains("another program is writing to it") && message.contains("Firefox"), "{message}");
     assert!(listing(&db).status.success(), "usable again once the writer is done");
+}
+
+/// An import starts no program and writes no file outside the database:
+/// with no programs on PATH and an empty temporary folder it works, and the
+/// folder stays empty (the file and its password once sat there for pk12util).
+#[test]
+fn an_import_writes_no_key_or_password_outside_the_database() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, _) = one_identity(tmp.path());
+    let ca = Ca::new(tmp.path(), "Quiet CA");
+    issue(&ca, tmp.path(), &Leaf::new("carol", "/CN=Carol Quiet", -1, 100), time::OffsetDateTime::now_utc());
+    let p12 = pkcs12(tmp.path(), "carol", "Carol", Some(&ca));
+    let scratch = tmp.path().join("scratch");
+    std::fs::create_dir(&scratch).unwrap();
+    let names = |dir: &Path| {
+        let mut names: Vec<String> =
+            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        names
+    };
+    let db_files = names(&db);
+    let before = contents(&db);
+    run(certdesk(&db)
+        .arg("import")
+        .arg(&p12)
+        .env("CERTDESK_PASSWORD", PASSWORD)
+        .env("PATH", "")
+        .env("TMPDIR", &scratch));
+    assert_eq!(contents(&db).len(), before.len() + 2, "Carol and Quiet CA went in");
+    assert!(names(&scratch).is_empty(), "nothing in the temporary folder: {:?}", names(&scratch));
+    assert_eq!(names(&db), db_files, "no new file beside the database");
 }

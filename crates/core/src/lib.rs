@@ -6,6 +6,7 @@
 
 pub mod dn;
 pub mod error;
+pub mod fault;
 pub mod health;
 pub mod inspect;
 pub mod model;

@@ -251,12 +251,7 @@ impl Scheme {
     /// label of the form that worked, or `None` when no form opens it. The
     /// key derivation must have been charged (`work`); each full pass of the
     /// cipher is charged to `budget` here, before it runs.
-    pub fn decrypt(
-        &self,
-        password: &Secret,
-        data: &[u8],
-        budget: &mut Budget,
-    ) -> Result<Option<Opened>, Error> {
+    pub fn decrypt(&self, password: &Secret, data: &[u8], budget: &mut Budget) -> Result<Option<Opened>, Error> {
         let mut attempt = |cipher: Cipher, key: &[u8], iv: &[u8]| -> Result<Option<Zeroizing<Vec<u8>>>, Error> {
             if !cipher.padding_fits(key, iv, data) {
                 return Ok(None);

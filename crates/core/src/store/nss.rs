@@ -3,13 +3,11 @@
 //! loaded in-process over PKCS#11: one pass lists certificates, nicknames and
 //! keys without starting `certutil` per certificate.
 //!
-//! Import drives `pk12util` (Debian: libnss3-tools) with the password in a
-//! private file, never on its command line.
+//! Import creates the objects in the same session (`import`): no file ever
+//! holds a key or a password.
 
 use std::ffi::{c_void, CString};
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::ptr::NonNull;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -53,6 +51,7 @@ enum Access {
     Write,
 }
 
+mod import;
 mod sign;
 
 /// An NSS database folder.
@@ -325,19 +324,6 @@ impl NssStore {
         Ok(())
     }
 
-    /// Marks the keys of newly imported certificates as never exportable
-    /// (PKCS#11 lets CKA_EXTRACTABLE go from true to false, never back).
-    fn forbid_export(&self, session: &Session, added: &[Identity]) -> Result<()> {
-        for identity in added {
-            for key in self.private_keys_of(session, identity)? {
-                session
-                    .update_attributes(key, &[Attribute::Extractable(false)])
-                    .map_err(|e| self.refused("marking the key not exportable", e))?;
-            }
-        }
-        Ok(())
-    }
-
     /// Signs `data` with the private key of `identity`, inside softokn.
     fn sign_with_key_of(&self, identity: &Identity, mechanism: &Mechanism, data: &[u8]) -> Result<Vec<u8>> {
         self.with_session(Access::Read, |session| {
@@ -431,38 +417,6 @@ impl NssStore {
             })
             .ok_or_else(|| self.refused("exporting the key", "NSS returned a key certdesk cannot read"))
     }
-
-    fn run_pk12util(&self, pfx: &[u8], password: &Secret) -> Result<()> {
-        let scratch = tempfile::Builder::new()
-            .prefix("certdesk-")
-            .tempdir()
-            .map_err(|e| Error::io("creating a private temporary folder", e))?;
-        let pfx_path = scratch.path().join("import.p12");
-        let password_path = scratch.path().join("password");
-        write_private(&pfx_path, pfx)?;
-        write_private(&password_path, password.expose().as_bytes())?;
-        let output = Command::new("pk12util")
-            .arg("-i")
-            .arg(&pfx_path)
-            .arg("-d")
-            .arg(format!("sql:{}", self.dir.display()))
-            .arg("-w")
-            .arg(&password_path)
-            .env("LC_ALL", "C")
-            .stdin(Stdio::null())
-            .output();
-        // Overwrite the password before the folder goes.
-        let _ = std::fs::write(&password_path, vec![0u8; password.expose().len()]);
-        let output = output.map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => Error::ToolMissing { tool: "pk12util", package: "libnss3-tools" },
-            _ => Error::io("starting pk12util", e),
-        })?;
-        if output.status.success() {
-            return Ok(());
-        }
-        let said = String::from_utf8_lossy(&output.stderr).into_owned() + &String::from_utf8_lossy(&output.stdout);
-        Err(pk12util_error(&said, &self.spec()))
-    }
 }
 
 impl Keystore for NssStore {
@@ -475,28 +429,8 @@ impl Keystore for NssStore {
     }
 
     fn import_pkcs12(&self, pfx: &[u8], password: &Secret, exportable: bool) -> Result<ImportOutcome> {
-        let before = self.list()?;
-        let imported = self.run_pk12util(pfx, password);
-        let after = self.list()?;
-        let added: Vec<Identity> = after.into_iter().filter(|a| !before.iter().any(|b| b.id == a.id)).collect();
-        let finish = imported.and_then(|()| {
-            if exportable {
-                Ok(())
-            } else {
-                self.with_session(Access::Write, |session| self.forbid_export(session, &added))
-            }
-        });
-        if let Err(e) = finish {
-            // All or nothing: take back whatever got in before the failure.
-            let steps = crate::store::plan_deletion(
-                &before.iter().chain(&added).cloned().collect::<Vec<_>>(),
-                &added.iter().collect::<Vec<_>>(),
-            );
-            let _ = self
-                .with_session(Access::Write, |session| steps.iter().try_for_each(|step| self.delete_in(session, step)));
-            return Err(e);
-        }
-        Ok(ImportOutcome { added: added.into_iter().map(|i| i.id).collect(), ..ImportOutcome::default() })
+        let contents = crate::pkcs12::read(pfx, password)?;
+        self.with_session(Access::Write, |session| self.import_in(session, &contents, exportable))
     }
 
     fn export_private_key(&self, identity: &Identity) -> Result<Zeroizing<Vec<u8>>> {
@@ -547,36 +481,9 @@ fn explain_init_failure(e: &P11Error, access: Access) -> String {
 
 const READ_ONLY: &str = "it is read-only here; check that the folder and its cert9.db and key4.db are writable by you and not on a read-only disk or mount";
 
-/// Maps what pk12util prints (with LC_ALL=C) to certdesk's error kinds.
-fn pk12util_error(said: &str, store: &str) -> Error {
-    if said.contains("SEC_ERROR_READ_ONLY") {
-        Error::StoreUnavailable { store: store.to_owned(), why: READ_ONLY.into() }
-    } else if said.contains("SEC_ERROR_BAD_PASSWORD") {
-        Error::WrongPassword
-    } else if said.contains("SEC_ERROR_BAD_DER") || said.contains("SEC_ERROR_PKCS12_CORRUPT") {
-        Error::Corrupt { why: "NSS could not decode it".into() }
-    } else if said.contains("SEC_ERROR_PKCS12_UNSUPPORTED") || said.contains("SEC_ERROR_BAD_EXPORT_ALGORITHM") {
-        Error::Unsupported { what: "an algorithm in this file".into(), hint: "; re-export it as \"compatible\"".into() }
-    } else {
-        let first = said.lines().find(|l| !l.trim().is_empty()).unwrap_or("pk12util failed").trim();
-        Error::Store { store: store.to_owned(), why: first.to_owned() }
-    }
-}
-
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt as _;
     std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
-    file.write_all(bytes).map_err(|e| Error::io(format!("writing {}", path.display()), e))
 }
 
 #[cfg(test)]
@@ -590,16 +497,5 @@ mod tests {
             p,
             "configdir='sql:/home/o\\'brien/db' certPrefix='' keyPrefix='' secmod='secmod.db' flags=readOnly"
         );
-    }
-
-    #[test]
-    fn pk12util_messages_map_to_kinds() {
-        let bad =
-            "pk12util: PKCS12 decode not verified: SEC_ERROR_BAD_PASSWORD: The security password entered is incorrect.";
-        assert_eq!(pk12util_error(bad, "s").kind(), "wrong_password");
-        assert_eq!(pk12util_error("pk12util: SEC_ERROR_BAD_DER", "s").kind(), "corrupt");
-        assert_eq!(pk12util_error("something odd", "s").kind(), "store");
-        let read_only = "pk12util: function failed: SEC_ERROR_READ_ONLY: security library: read-only database.";
-        assert_eq!(pk12util_error(read_only, "s").kind(), "store_unavailable");
     }
 }
