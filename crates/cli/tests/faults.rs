@@ -451,3 +451,46 @@ fn an_import_writes_no_key_or_password_outside_the_database() {
     assert!(names(&scratch).is_empty(), "nothing in the temporary folder: {:?}", names(&scratch));
     assert_eq!(names(&db), db_files, "no new file beside the database");
 }
+
+/// Exporting again over an earlier export (`--force`) fails on a key that
+/// may not be exported: every new file is written before any replaces an
+/// old one, so the earlier files keep their contents and nothing is half-done.
+#[test]
+fn an_export_over_earlier_files_that_fails_leaves_the_earlier_files_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, alice) = one_identity(tmp.path());
+    let ca = Ca::new(tmp.path(), "Locked CA");
+    issue(&ca, tmp.path(), &Leaf::new("dave", "/CN=Dave Locked", -1, 100), time::OffsetDateTime::now_utc());
+    let p12 = pkcs12(tmp.path(), "dave", "Dave", Some(&ca));
+    run(certdesk(&db).arg("import").arg(&p12).arg("--not-exportable").env("CERTDESK_PASSWORD", PASSWORD));
+    let listed = json_of(&run(certdesk(&db).args(["--json", "list"])));
+    let dave = listed.as_array().unwrap().iter().find(|e| e["name"] == "Dave Locked").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let folder = tmp.path().join("to-new-pc");
+    let export = |ids: &[&str], force: bool| {
+        let mut cmd = certdesk(&db);
+        cmd.args(["--json", "export-folder"]).arg(&folder).args(ids).env("CERTDESK_NEW_PASSWORD", PASSWORD);
+        if force {
+            cmd.arg("--force");
+        }
+        cmd.output().unwrap()
+    };
+    assert!(export(&[&alice], false).status.success());
+    let snapshot = || {
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+            .collect();
+        files.sort();
+        files
+    };
+    let earlier = snapshot();
+    assert_eq!(earlier.len(), 2, "Alice's file and the list");
+    let failed = export(&[&alice, &dave], true);
+    assert!(!failed.status.success());
+    assert_eq!(json_of(&failed)["error"]["kind"], "not_exportable");
+    assert!(snapshot() == earlier, "the earlier files are there, unchanged, and nothing else is");
+}

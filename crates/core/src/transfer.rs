@@ -191,8 +191,10 @@ pub fn export_file_name(identity: &Identity) -> String {
 
 /// Exports each of `targets` into `folder`, one PFX each under one password,
 /// plus `EXPORT_LIST_NAME`. Nothing is written unless every target has a key
-/// and no file would be replaced unasked; when one export fails, the files
-/// already written are removed again, so the folder ends as it began.
+/// and no file would be replaced unasked. Every new file is written (hidden,
+/// synced) before any takes its name, so a failing export leaves the folder
+/// as it began: files it would have replaced keep their old contents, and
+/// the user is never left with neither the old file nor the new one.
 #[allow(clippy::too_many_arguments)] // one call site per front end; a struct would only rename them
 pub fn export_to_folder(
     store: &dyn Keystore,
@@ -230,19 +232,31 @@ pub fn export_to_folder(
         folder.ancestors().take_while(|dir| !dir.as_os_str().is_empty() && !dir.exists()).collect();
     std::fs::create_dir_all(folder)
         .map_err(|e| Error::io(format!("cannot create the folder {}", folder.display()), e))?;
-    let mut written: Vec<&Path> = Vec::new();
+    let mut named: Vec<&Path> = Vec::new();
     let result = (|| {
+        let mut partials = Vec::with_capacity(planned.len() + 1);
         for (index, (target, file)) in targets.iter().zip(&planned).enumerate() {
             progress(index, target);
             let bytes = export_identity(store, all, target, password, profile, include_chain)?;
-            save_private_file(&file.path, &bytes, overwrite)?;
-            written.push(&file.path);
+            partials.push((write_partial(&file.path, &bytes)?, file.path.as_path()));
         }
-        save_private_file(&list_path, export_list(targets, &planned, profile, language).as_bytes(), overwrite)
+        let list = export_list(targets, &planned, profile, language);
+        partials.push((write_partial(&list_path, list.as_bytes())?, list_path.as_path()));
+        for (partial, path) in partials {
+            give_name(partial, path, overwrite)?;
+            named.push(path);
+        }
+        sync_folder(folder);
+        Ok(())
     })();
     if result.is_err() {
-        for path in written {
-            let _ = std::fs::remove_file(path);
+        // Only files that did not exist before can have been named here
+        // when nothing may be replaced; with overwrite, every one named is
+        // a complete new file, which stays rather than leave a hole.
+        if !overwrite {
+            for path in named {
+                let _ = std::fs::remove_file(path);
+            }
         }
         for dir in created {
             let _ = std::fs::remove_dir(dir);
@@ -309,10 +323,23 @@ pub fn save_private_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(
     if !overwrite && path.exists() {
         return Err(Error::AlreadyExists { path: path.to_path_buf() });
     }
-    let folder = match path.parent() {
+    let partial = write_partial(path, bytes)?;
+    give_name(partial, path, overwrite)?;
+    sync_folder(folder_of(path));
+    Ok(())
+}
+
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
-    };
+    }
+}
+
+/// The first half of a save: `bytes` in a hidden temporary file (0600)
+/// beside `path`, written and synced to disk, not yet under the user's name.
+fn write_partial(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
+    let folder = folder_of(path);
     let io = |what: &str, e: std::io::Error| Error::io(format!("{what} {}", path.display()), e);
     remove_abandoned_partials(folder);
     // tempfile creates the file 0600 on Unix.
@@ -324,15 +351,34 @@ pub fn save_private_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(
     // Through the file itself: the temporary name is ours, not the user's business.
     temp.as_file_mut().write_all(bytes).map_err(|e| io("cannot write", e))?;
     temp.as_file().sync_all().map_err(|e| io("cannot write", e))?;
+    Ok(temp)
+}
+
+/// The second half: the written file takes `path` in one rename, so the
+/// path holds the old file or the whole new one, never part of either.
+fn give_name(partial: tempfile::NamedTempFile, path: &Path, overwrite: bool) -> Result<()> {
+    let io = |e: std::io::Error| Error::io(format!("cannot save {}", path.display()), e);
     if overwrite {
-        temp.persist(path).map_err(|e| io("cannot save", e.error))?;
+        partial.persist(path).map_err(|e| io(e.error))?;
     } else {
-        temp.persist_noclobber(path).map_err(|e| match e.error.kind() {
+        partial.persist_noclobber(path).map_err(|e| match e.error.kind() {
             std::io::ErrorKind::AlreadyExists => Error::AlreadyExists { path: path.to_path_buf() },
-            _ => io("cannot save", e.error),
+            _ => io(e.error),
         })?;
     }
     Ok(())
+}
+
+/// Makes the renames themselves durable: until the folder is synced, a
+/// power cut may forget that the new name exists. Best effort (Windows has
+/// no folder sync; the rename there is durable on its own terms).
+fn sync_folder(folder: &Path) {
+    #[cfg(unix)]
+    if let Ok(dir) = std::fs::File::open(folder) {
+        let _ = dir.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = folder;
 }
 
 /// A save cut short by SIGKILL or a power cut leaves its hidden temporary
