@@ -30,7 +30,18 @@ export interface ListEntry {
   client_auth: boolean;
   is_ca: boolean;
   store: string;
+  /** What is wrong with the certificate, if anything (certdesk_core's `Defect`). */
+  defects: Defect[];
 }
+
+export type Defect =
+  | 'validity_reversed'
+  | 'empty_subject'
+  | 'empty_issuer'
+  | 'empty_serial'
+  | 'unknown_critical_extension'
+  | 'damaged_extension'
+  | 'implausible_key_size';
 
 export interface Listing {
   store: string;
