@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 
 use certdesk_core::model::Defect;
 use certdesk_core::{health, pkcs12, store, transfer, trust, Certificate, Identity, KeyStatus, ListEntry, Secret};
-use hostile::{tlv, Mutation};
 use rustls::pki_types::{CertificateDer, TrustAnchor};
 
 fn fixture(path: &str) -> Vec<u8> {
@@ -105,70 +104,6 @@ fn every_hostile_certificate_is_listed_checked_and_planned_without_a_panic() {
     assert!(tried > 1500 && parsed > 1000, "the generator lost its reach: {tried} tried, {parsed} parsed");
 }
 
-/// The TBSCertificate's fields of `der`, by name, as paths for `hostile::apply`.
-struct Tbs {
-    root: hostile::Element,
-    /// 1 when the explicit version is present (it always is in v3 certificates).
-    offset: usize,
-}
-
-impl Tbs {
-    fn of(der: &[u8]) -> Tbs {
-        let (root, _) = hostile::parse(der).unwrap();
-        let offset = usize::from(root.children[0].children[0].tag == 0xa0);
-        Tbs { root, offset }
-    }
-
-    fn field(&self, index: usize) -> &hostile::Element {
-        &self.root.children[0].children[index + self.offset]
-    }
-
-    /// The certificate with TBS field `index` (0 serial, 2 issuer, 3 validity, 4 subject, 5 key) replaced.
-    fn with(&self, index: usize, replacement: Vec<u8>) -> Vec<u8> {
-        hostile::apply(&self.root, &[Some(0), Some(index + self.offset)], &Mutation::Replace(replacement))
-    }
-}
-
-/// Hand-made certificates, each with the defect certdesk must name.
-pub fn hand_made(base: &[u8]) -> Vec<(&'static str, Vec<u8>, Option<Defect>)> {
-    let tbs = Tbs::of(base);
-    let validity = tbs.field(3);
-    let reversed = tlv(0x30, &[validity.children[1].raw.clone(), validity.children[0].raw.clone()].concat());
-    let rsa_key = |modulus: &[u8]| {
-        let rsa = tlv(0x30, &[tlv(0x02, modulus), tlv(0x02, &[1, 0, 1])].concat());
-        let algorithm =
-            tlv(0x30, &[tlv(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01]), vec![5, 0]].concat());
-        tlv(0x30, &[algorithm, tlv(0x03, &[&[0u8][..], &rsa].concat())].concat())
-    };
-    let huge: Vec<u8> = std::iter::once(0x7f).chain(std::iter::repeat_n(0xa5, 12_499)).collect();
-    // extensions [3] { SEQUENCE { SEQUENCE { OID 1.3.6.1.4.1.99999.1, critical TRUE, OCTET STRING {} } } }
-    let unknown_critical = tlv(
-        0xa3,
-        &tlv(
-            0x30,
-            &tlv(
-                0x30,
-                &[tlv(0x06, &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x86, 0x8d, 0x1f, 0x01]), vec![1, 1, 0xff], tlv(0x04, &[])]
-                    .concat(),
-            ),
-        ),
-    );
-    let extensions_index = tbs.root.children[0].children.len() - 1 - tbs.offset;
-    vec![
-        ("validity reversed", tbs.with(3, reversed), Some(Defect::ValidityReversed)),
-        ("empty subject", tbs.with(4, vec![0x30, 0]), Some(Defect::EmptySubject)),
-        ("empty issuer", tbs.with(2, vec![0x30, 0]), Some(Defect::EmptyIssuer)),
-        ("zero-length serial", tbs.with(0, vec![0x02, 0]), Some(Defect::EmptySerial)),
-        ("a 0-bit key", tbs.with(5, rsa_key(&[0])), Some(Defect::ImplausibleKeySize)),
-        ("a 100,000-bit key", tbs.with(5, rsa_key(&huge)), Some(Defect::ImplausibleKeySize)),
-        (
-            "an unknown critical extension",
-            tbs.with(extensions_index, unknown_critical),
-            Some(Defect::UnknownCriticalExtension),
-        ),
-    ]
-}
-
 #[test]
 fn hand_made_hostile_certificates_are_listed_with_what_is_wrong() {
     let bases = bases();
@@ -176,7 +111,7 @@ fn hand_made_hostile_certificates_are_listed_with_what_is_wrong() {
     let base = &bases[1];
     let sound = Certificate::from_der(base).unwrap();
     assert!(sound.defects.is_empty(), "{:?}", sound.defects);
-    for (what, der, defect) in hand_made(base) {
+    for (what, der, defect) in hostile::hand_made_certificates(base) {
         match Certificate::from_der(&der) {
             Ok(cert) => {
                 if let Some(defect) = defect {

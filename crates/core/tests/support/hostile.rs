@@ -270,6 +270,86 @@ pub fn hostile_variants(file: &[u8]) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+use certdesk_core::model::Defect;
+
+/// The TBSCertificate's fields of `der`, by name, as paths for `hostile::apply`.
+struct Tbs {
+    root: Element,
+    /// 1 when the explicit version is present (it always is in v3 certificates).
+    offset: usize,
+}
+
+impl Tbs {
+    fn of(der: &[u8]) -> Tbs {
+        let (root, _) = parse(der).expect("a base certificate parses");
+        let offset = usize::from(root.children[0].children[0].tag == 0xa0);
+        Tbs { root, offset }
+    }
+
+    fn field(&self, index: usize) -> &Element {
+        &self.root.children[0].children[index + self.offset]
+    }
+
+    /// The certificate with TBS field `index` (0 serial, 2 issuer, 3 validity, 4 subject, 5 key) replaced.
+    fn with(&self, index: usize, replacement: Vec<u8>) -> Vec<u8> {
+        apply(&self.root, &[Some(0), Some(index + self.offset)], &Mutation::Replace(replacement))
+    }
+}
+
+/// `der` with its serial number set to `serial`, when it still has the
+/// shape of a certificate: a store refuses two different certificates with
+/// one issuer and serial, so each hostile one gets its own.
+pub fn with_serial(der: &[u8], serial: u32) -> Option<Vec<u8>> {
+    let (root, _) = parse(der)?;
+    let tbs = root.children.first()?;
+    let offset = usize::from(tbs.children.first()?.tag == 0xa0);
+    (tbs.children.get(offset)?.tag == INTEGER).then(|| {
+        let mut bytes = serial.to_be_bytes().to_vec();
+        bytes.insert(0, 0);
+        apply(&root, &[Some(0), Some(offset)], &Mutation::Replace(tlv(INTEGER, &bytes)))
+    })
+}
+
+/// Hand-made certificates, each with the defect certdesk must name.
+pub fn hand_made_certificates(base: &[u8]) -> Vec<(&'static str, Vec<u8>, Option<Defect>)> {
+    let tbs = Tbs::of(base);
+    let validity = tbs.field(3);
+    let reversed = tlv(0x30, &[validity.children[1].raw.clone(), validity.children[0].raw.clone()].concat());
+    let rsa_key = |modulus: &[u8]| {
+        let rsa = tlv(0x30, &[tlv(0x02, modulus), tlv(0x02, &[1, 0, 1])].concat());
+        let algorithm =
+            tlv(0x30, &[tlv(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01]), vec![5, 0]].concat());
+        tlv(0x30, &[algorithm, tlv(0x03, &[&[0u8][..], &rsa].concat())].concat())
+    };
+    let huge: Vec<u8> = std::iter::once(0x7f).chain(std::iter::repeat_n(0xa5, 12_499)).collect();
+    // extensions [3] { SEQUENCE { SEQUENCE { OID 1.3.6.1.4.1.99999.1, critical TRUE, OCTET STRING {} } } }
+    let unknown_critical = tlv(
+        0xa3,
+        &tlv(
+            0x30,
+            &tlv(
+                0x30,
+                &[tlv(0x06, &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x86, 0x8d, 0x1f, 0x01]), vec![1, 1, 0xff], tlv(0x04, &[])]
+                    .concat(),
+            ),
+        ),
+    );
+    let extensions_index = tbs.root.children[0].children.len() - 1 - tbs.offset;
+    vec![
+        ("validity reversed", tbs.with(3, reversed), Some(Defect::ValidityReversed)),
+        ("empty subject", tbs.with(4, vec![0x30, 0]), Some(Defect::EmptySubject)),
+        ("empty issuer", tbs.with(2, vec![0x30, 0]), Some(Defect::EmptyIssuer)),
+        ("zero-length serial", tbs.with(0, vec![0x02, 0]), Some(Defect::EmptySerial)),
+        ("a 0-bit key", tbs.with(5, rsa_key(&[0])), Some(Defect::ImplausibleKeySize)),
+        ("a 100,000-bit key", tbs.with(5, rsa_key(&huge)), Some(Defect::ImplausibleKeySize)),
+        (
+            "an unknown critical extension",
+            tbs.with(extensions_index, unknown_critical),
+            Some(Defect::UnknownCriticalExtension),
+        ),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
