@@ -12,7 +12,6 @@ mod hostile;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use certdesk_core::model::Defect;
 use certdesk_core::{health, pkcs12, store, transfer, trust, Certificate, Identity, KeyStatus, ListEntry, Secret};
 use rustls::pki_types::{CertificateDer, TrustAnchor};
 
