@@ -80,8 +80,19 @@ enum Pkcs12Cipher {
 /// An encryption AlgorithmIdentifier, as odd as the fuzzer likes.
 #[derive(Arbitrary, Debug)]
 enum Algorithm {
-    Pkcs12 { cipher: Pkcs12Cipher, salt: Vec<u8>, iterations: Number },
-    Pbes2 { prf: Option<Prf>, salt: Vec<u8>, iterations: Number, key_len: Option<Number>, cipher: Pbes2Cipher, iv: Vec<u8> },
+    Pkcs12 {
+        cipher: Pkcs12Cipher,
+        salt: Vec<u8>,
+        iterations: Number,
+    },
+    Pbes2 {
+        prf: Option<Prf>,
+        salt: Vec<u8>,
+        iterations: Number,
+        key_len: Option<Number>,
+        cipher: Pbes2Cipher,
+        iv: Vec<u8>,
+    },
     Unknown(Vec<u8>),
 }
 
@@ -170,10 +181,12 @@ impl Attributes {
     fn der(&self) -> Vec<u8> {
         let mut attributes = Vec::new();
         if let Some(name) = &self.friendly_name {
-            attributes.push(der::sequence(&[&der::oid("1.2.840.113549.1.9.20"), &der::set_of(&[&der::bmp_string(name)])]));
+            attributes
+                .push(der::sequence(&[&der::oid("1.2.840.113549.1.9.20"), &der::set_of(&[&der::bmp_string(name)])]));
         }
         if let Some(id) = &self.local_key_id {
-            attributes.push(der::sequence(&[&der::oid("1.2.840.113549.1.9.21"), &der::set_of(&[&der::octet_string(id)])]));
+            attributes
+                .push(der::sequence(&[&der::oid("1.2.840.113549.1.9.21"), &der::set_of(&[&der::octet_string(id)])]));
         }
         let attributes: Vec<&[u8]> = attributes.iter().map(Vec::as_slice).collect();
         if attributes.is_empty() {
@@ -230,10 +243,8 @@ impl LeafBag {
                     Certificate::Fixture(server) => CERTIFICATES[usize::from(*server)],
                     Certificate::Raw(raw) => raw,
                 };
-                let value = der::sequence(&[
-                    &der::oid("1.2.840.113549.1.9.22.1"),
-                    &der::explicit(0, &der::octet_string(cert)),
-                ]);
+                let value =
+                    der::sequence(&[&der::oid("1.2.840.113549.1.9.22.1"), &der::explicit(0, &der::octet_string(cert))]);
                 bag("1.2.840.113549.1.12.10.1.3", &value, attributes)
             }
             LeafBag::Key { real, attributes } => {
@@ -249,7 +260,9 @@ impl LeafBag {
                 let value = der::sequence(&[&scheme.to_der(), &der::octet_string(&scheme.encrypt(password, KEY))]);
                 bag("1.2.840.113549.1.12.10.1.2", &value, attributes)
             }
-            LeafBag::Other { oid_bytes } => der::sequence(&[&der::tlv(0x06, oid_bytes), &der::explicit(0, &der::null())]),
+            LeafBag::Other { oid_bytes } => {
+                der::sequence(&[&der::tlv(0x06, oid_bytes), &der::explicit(0, &der::null())])
+            }
         }
     }
 }
@@ -327,7 +340,10 @@ impl Pfx {
             Some(Mac::Stated { digest_oid, value, salt, iterations }) => {
                 let iterations = iterations.as_ref().map(Number::der).unwrap_or_default();
                 der::sequence(&[
-                    &der::sequence(&[&der::sequence(&[&der::tlv(0x06, digest_oid), &der::null()]), &der::octet_string(value)]),
+                    &der::sequence(&[
+                        &der::sequence(&[&der::tlv(0x06, digest_oid), &der::null()]),
+                        &der::octet_string(value),
+                    ]),
                     &der::octet_string(salt),
                     &iterations,
                 ])

@@ -136,6 +136,7 @@ fn decode_string(value: &Any<'_>) -> String {
         // TeletexString is in practice Latin-1 (RFC 5280 section 4.1.2.4 discourages it).
         Tag::T61String | Tag::VideotexString => data.iter().map(|&b| b as char).collect(),
         Tag::BmpString => {
+            // `chunks` never yields an empty chunk, so `c[0]` exists; an odd last byte pairs with 0.
             let units: Vec<u16> = data.chunks(2).map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])).collect();
             String::from_utf16_lossy(&units)
         }
@@ -143,6 +144,7 @@ fn decode_string(value: &Any<'_>) -> String {
             .chunks(4)
             .map(|c| {
                 let mut b = [0u8; 4];
+                // A chunk of `chunks(4)` holds 1 to 4 bytes: it fits.
                 b[..c.len()].copy_from_slice(c);
                 char::from_u32(u32::from_be_bytes(b)).unwrap_or('\u{FFFD}')
             })
@@ -153,6 +155,7 @@ fn decode_string(value: &Any<'_>) -> String {
 
 /// RFC 4514 section 2.4 escaping.
 fn escape_rfc4514(value: &str) -> String {
+    // `#` is one byte, so `value[1..]` starts on a character boundary.
     if value.starts_with('#') && value.len() > 1 && value[1..].chars().all(|c| c.is_ascii_hexdigit()) {
         // A hex-encoded non-string value: already in RFC 4514 form.
         return value.to_owned();

@@ -124,6 +124,7 @@ impl Reader<'_> {
                         return Err(corrupt("an element's content overruns its length"));
                     }
                 } else {
+                    // `end` was checked against the input's length above.
                     node.data = self.input[self.pos..end].to_vec();
                     self.pos = end;
                 }
@@ -217,6 +218,7 @@ impl Node {
         if self.tag != tag::INTEGER || self.data.is_empty() {
             return Err(corrupt("a number is damaged"));
         }
+        // Not empty: checked above.
         if self.data[0] & 0x80 != 0 {
             return Err(corrupt("a count is negative"));
         }

@@ -18,6 +18,7 @@ pub struct KeyDescription {
 }
 
 fn strip_leading_zeros(bytes: &[u8]) -> Vec<u8> {
+    // `skip` counts bytes of `bytes`, so it is at most its length.
     let skip = bytes.iter().take_while(|&&b| b == 0).count();
     bytes[skip..].to_vec()
 }
@@ -52,6 +53,7 @@ pub fn describe_private_key(pkcs8: &[u8]) -> Result<KeyDescription, Error> {
                 .find(|n| n.tag == tag::CONTEXT_1)
                 .and_then(|n| n.children.first())
                 .filter(|bits| bits.tag == tag::BIT_STRING && !bits.data.is_empty())
+                // Not empty (filtered): the first byte counts unused bits, the point follows.
                 .map(|bits| bits.data[1..].to_vec());
             let (name, bits) = match curve.as_str() {
                 "1.2.840.10045.3.1.7" => ("P-256", 256),
@@ -82,6 +84,7 @@ pub fn certificate_public_key(cert_der: &[u8]) -> Option<Vec<u8>> {
 fn public_key_of_spki(spki: &Node) -> Option<Vec<u8>> {
     let oid = spki.children.first()?.children.first()?.oid().ok()?;
     let bits = spki.children.get(1).filter(|b| b.tag == tag::BIT_STRING && !b.data.is_empty())?;
+    // Not empty (filtered above): the first byte counts unused bits.
     let key = &bits.data[1..];
     match oid.as_str() {
         "1.2.840.113549.1.1.1" | "1.2.840.113549.1.1.10" => {

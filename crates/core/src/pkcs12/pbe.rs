@@ -307,6 +307,7 @@ impl Cipher {
         if data.is_empty() || data.len() % block != 0 {
             return false;
         }
+        // `data` is one or more whole blocks, so both slices are inside it.
         let last = &data[data.len() - block..];
         let before = if data.len() >= 2 * block { &data[data.len() - 2 * block..data.len() - block] } else { iv };
         self.decrypt_all(key, before, last).is_some()

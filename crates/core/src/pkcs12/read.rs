@@ -55,6 +55,7 @@ pub fn read(file: &[u8], password: &Secret) -> Result<Pkcs12, Error> {
     // .NET's test files end in zero padding; anything else after the
     // structure is damage (or a second file glued on).
     let (pfx, used) = ber::parse_prefix(file)?;
+    // `used` is what the parser consumed of `file`: at most its length.
     if file[used..].iter().any(|&b| b != 0) {
         return Err(corrupt("unexpected bytes after the end of the structure"));
     }
