@@ -335,6 +335,29 @@ impl NssStore {
         })
     }
 
+    /// Whether softokn will let `key` leave the database (CKA_EXTRACTABLE).
+    fn is_extractable(&self, session: &Session, key: ObjectHandle) -> Result<bool> {
+        Ok(session
+            .get_attributes(key, &[AttributeType::Extractable])
+            .map_err(|e| self.refused("reading the key", e))?
+            .into_iter()
+            .any(|a| matches!(a, Attribute::Extractable(true))))
+    }
+
+    /// An AES key of `value` that lives only in this session, to wrap
+    /// (export) or unwrap (import) one private key; the caller destroys it.
+    fn session_aes_key(&self, session: &Session, value: &[u8], usage: Attribute, what: &str) -> Result<ObjectHandle> {
+        session
+            .create_object(&[
+                Attribute::Class(ObjectClass::SECRET_KEY),
+                Attribute::KeyType(KeyType::AES),
+                Attribute::Value(value.to_vec()),
+                Attribute::Token(false),
+                usage,
+            ])
+            .map_err(|e| self.refused(what, e))
+    }
+
     /// The private-key objects of a certificate: those with its CKA_ID.
     fn private_keys_of(&self, session: &Session, identity: &Identity) -> Result<Vec<ObjectHandle>> {
         let mut keys = Vec::new();
@@ -372,27 +395,14 @@ impl NssStore {
             .ok_or_else(|| not_exportable("it has no private key in this database"))?;
         // softokn itself wraps keys whatever CKA_EXTRACTABLE says, so the
         // policy "imported as not exportable" is enforced here.
-        let extractable = session
-            .get_attributes(key, &[AttributeType::Extractable])
-            .map_err(|e| self.refused("reading the key", e))?
-            .into_iter()
-            .any(|a| matches!(a, Attribute::Extractable(true)));
-        if !extractable {
+        if !self.is_extractable(session, key)? {
             return Err(not_exportable(
                 "it was imported as not exportable; export it from where it came from, or ask for a new certificate",
             ));
         }
-        let wrapping_value = Zeroizing::new(crate::pkcs12::random_bytes(32));
-        let iv: [u8; 16] = crate::pkcs12::random_bytes(16).try_into().expect("16 bytes");
-        let wrapping_key = session
-            .create_object(&[
-                Attribute::Class(ObjectClass::SECRET_KEY),
-                Attribute::KeyType(KeyType::AES),
-                Attribute::Value(wrapping_value.to_vec()),
-                Attribute::Token(false),
-                Attribute::Wrap(true),
-            ])
-            .map_err(|e| self.refused("preparing the export", e))?;
+        let (wrapping_value, iv) = throwaway_aes_key();
+        let wrapping_key =
+            self.session_aes_key(session, &wrapping_value, Attribute::Wrap(true), "preparing the export")?;
         let wrapped = session.wrap_key(&Mechanism::AesCbcPad(iv), wrapping_key, key);
         let _ = session.destroy_object(wrapping_key);
         let wrapped = wrapped.map_err(|e| match e {
@@ -446,6 +456,13 @@ impl Keystore for NssStore {
     fn delete(&self, step: &DeletionStep) -> Result<()> {
         self.with_session(Access::Write, |session| self.delete_in(session, step))
     }
+}
+
+/// A fresh AES-256 key value and IV, for one wrap or unwrap.
+fn throwaway_aes_key() -> (Zeroizing<Vec<u8>>, [u8; 16]) {
+    let mut iv = [0u8; 16];
+    iv.copy_from_slice(&crate::pkcs12::random_bytes(16));
+    (Zeroizing::new(crate::pkcs12::random_bytes(32)), iv)
 }
 
 fn load_softokn() -> std::result::Result<Pkcs11, String> {

@@ -19,7 +19,6 @@ use cryptoki::object::{Attribute, AttributeType, CertificateType, KeyType, Objec
 use cryptoki::session::Session;
 use sha1::Digest as _;
 use x509_parser::prelude::{FromDer, X509Certificate};
-use zeroize::Zeroizing;
 
 use super::NssStore;
 use crate::error::{Error, Result};
@@ -177,30 +176,13 @@ impl NssStore {
     /// Hands softokn `pkcs8` encrypted under a session AES key it is given
     /// for this one call, and lets it unwrap the key into the database.
     fn unwrap_into_database(&self, session: &Session, pkcs8: &[u8], template: &[Attribute]) -> Result<ObjectHandle> {
-        let wrapping_value = Zeroizing::new(pkcs12::random_bytes(32));
-        let mut iv = [0u8; 16];
-        iv.copy_from_slice(&pkcs12::random_bytes(16));
+        let (wrapping_value, iv) = super::throwaway_aes_key();
         let wrapped = pkcs12::Cipher::Aes256Cbc.encrypt(&wrapping_value, &iv, pkcs8);
-        let wrapping_key = session
-            .create_object(&[
-                Attribute::Class(ObjectClass::SECRET_KEY),
-                Attribute::KeyType(KeyType::AES),
-                Attribute::Value(wrapping_value.to_vec()),
-                Attribute::Token(false),
-                Attribute::Unwrap(true),
-            ])
-            .map_err(|e| self.refused("preparing the import", e))?;
+        let wrapping_key =
+            self.session_aes_key(session, &wrapping_value, Attribute::Unwrap(true), "preparing the import")?;
         let unwrapped = session.unwrap_key(&Mechanism::AesCbcPad(iv), wrapping_key, &wrapped, template);
         let _ = session.destroy_object(wrapping_key);
         unwrapped.map_err(|e| self.refused("adding the private key", e))
-    }
-
-    fn is_extractable(&self, session: &Session, key: ObjectHandle) -> Result<bool> {
-        Ok(session
-            .get_attributes(key, &[AttributeType::Extractable])
-            .map_err(|e| self.refused("reading the key", e))?
-            .into_iter()
-            .any(|a| matches!(a, Attribute::Extractable(true))))
     }
 
     fn import_certificate_unless_present(
