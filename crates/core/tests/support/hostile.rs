@@ -112,21 +112,8 @@ fn parse_at(input: &[u8], depth: usize) -> Option<(Element, usize)> {
     Some((element, pos))
 }
 
-/// A DER element with a correctly encoded length.
-pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let len = content.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|&&b| b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
-    out.extend_from_slice(content);
-    out
-}
+/// A DER element with a correctly encoded length: the core's own encoder.
+pub use certdesk_core::pkcs12::ber::der::tlv;
 
 /// What is done to the element at a site.
 #[derive(Clone, Debug)]
