@@ -47,9 +47,10 @@ const PASSWORD_VARIABLES: [&str; 2] = ["CERTDESK_PASSWORD", "CERTDESK_NEW_PASSWO
 static FROM_ENVIRONMENT: std::sync::OnceLock<Vec<(&'static str, Secret)>> = std::sync::OnceLock::new();
 
 /// Takes the password variables out of this process's environment, keeping
-/// their values here: a program certdesk starts (pk12util, certutil, the
-/// `security` tool) must not inherit a password. Called first thing in `main`,
-/// before any thread or child exists.
+/// their values here: no program certdesk starts (the macOS `security` tool,
+/// or any added later) may inherit a password. Called first thing in `main`,
+/// before any thread or child exists. A value that is not valid Unicode is
+/// removed too, and then treated as not given.
 pub fn take_from_environment() {
     let taken = PASSWORD_VARIABLES
         .iter()

@@ -47,7 +47,7 @@ pub struct Certificate {
 
 /// Something a certificate says that cannot be right. Certificates are
 /// never trusted to be consistent: each of these is shown, none stops a listing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Defect {
     /// Its validity ends before it begins: it was never valid.
@@ -63,8 +63,8 @@ pub enum Defect {
     UnknownCriticalExtension,
     /// One of its extensions cannot be decoded.
     DamagedExtension,
-    /// Its key has a size no key of its kind has (0 bits, or an RSA key
-    /// under 512 or over 16,384 bits).
+    /// Its key has a size no key of its kind has (an RSA key of 0 bits, under
+    /// 512 or over 16,384; an EC key whose size cannot be read).
     ImplausibleKeySize,
 }
 
@@ -171,6 +171,7 @@ impl Certificate {
             .into_iter()
             .flatten(),
         );
+        defects.sort();
         defects.dedup();
         Ok(Certificate {
             serial: hex::encode_upper(x509.raw_serial()),
@@ -234,7 +235,7 @@ fn public_key_info(x509: &X509Certificate<'_>) -> PublicKeyInfo {
 fn plausible_key_size(key: &PublicKeyInfo) -> bool {
     match (key.algorithm.as_str(), key.bits) {
         ("RSA", Some(bits)) => (512..=16_384).contains(&bits),
-        ("RSA", None) => false,
+        ("RSA" | "EC", None) => false,
         _ => true,
     }
 }

@@ -28,8 +28,8 @@ pub use write::{write, Contents, Profile};
 ///
 /// The other bounds on what a file may ask for, each checked before anything
 /// is allocated or computed from it: `ber::MAX_DEPTH` and `ber::MAX_NODES`
-/// (structure), `pbe::MAX_ITERATIONS`, `pbe::MAX_SALT_LEN` and 64-byte
-/// derived keys (key derivation), `MAX_KDF_WORK` and `MAX_DECRYPT_WORK`
+/// (structure, per parse of each layer), `pbe::MAX_ITERATIONS`,
+/// `pbe::MAX_SALT_LEN` and derived keys of at most 256 bytes (key derivation), `MAX_KDF_WORK` and `MAX_DECRYPT_WORK`
 /// (the work of one file in all), `MAX_BAGS` and `MAX_KEYS` (contents).
 pub const MAX_FILE_SIZE: usize = 16 * 1024 * 1024;
 

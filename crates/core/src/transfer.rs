@@ -192,9 +192,10 @@ pub fn export_file_name(identity: &Identity) -> String {
 /// Exports each of `targets` into `folder`, one PFX each under one password,
 /// plus `EXPORT_LIST_NAME`. Nothing is written unless every target has a key
 /// and no file would be replaced unasked. Every new file is written (hidden,
-/// synced) before any takes its name, so a failing export leaves the folder
-/// as it began: files it would have replaced keep their old contents, and
-/// the user is never left with neither the old file nor the new one.
+/// synced) before any takes its name, so an export that fails while making
+/// them leaves the folder as it began. Once they take their names, each
+/// rename is whole: should one fail there, the files before it are new and
+/// those after it old, but no file is ever left with neither.
 #[allow(clippy::too_many_arguments)] // one call site per front end; a struct would only rename them
 pub fn export_to_folder(
     store: &dyn Keystore,
@@ -216,7 +217,13 @@ pub fn export_to_folder(
     let mut planned: Vec<ExportedFile> = Vec::new();
     for target in targets {
         let mut name = export_file_name(target);
-        if planned.iter().any(|p| p.path.file_name() == Some(name.as_ref())) {
+        // Windows and macOS compare names without case: "Foo.pfx" would replace "foo.pfx".
+        let taken = |name: &str| {
+            planned
+                .iter()
+                .any(|p| p.path.file_name().is_some_and(|n| n.to_string_lossy().to_lowercase() == name.to_lowercase()))
+        };
+        if taken(&name) {
             name = name.replace(".pfx", &format!(" {}.pfx", &target.id[..8]));
         }
         planned.push(ExportedFile { id: target.id.clone(), path: folder.join(name) });

@@ -6,7 +6,7 @@ use zeroize::Zeroizing;
 use super::ber::{self, tag, Node};
 use super::budget::Budget;
 use super::password;
-use super::pbe::{self, kdf_work, Cipher, Hash, Purpose, MAX_ITERATIONS, MAX_SALT_LEN, RC2_KEY_BYTES};
+use super::pbe::{self, kdf_work, Cipher, Hash, Kdf, Purpose, MAX_ITERATIONS, MAX_SALT_LEN, RC2_KEY_BYTES};
 use crate::error::Error;
 use crate::secret::Secret;
 
@@ -216,10 +216,11 @@ impl Scheme {
     ///
     /// NSS bug 1416265: old NSS wrote AES-128 files whose PBKDF2 key length
     /// says 32 and encrypted with that 32-byte key (AES-256); NSS still
-    /// reads them, and so do we.
+    /// reads them, and so do we. Only AES has that history.
     fn pbes2_attempts(cipher: Cipher, key_len: Option<usize>) -> Vec<(usize, Cipher)> {
         let mut attempts = vec![(cipher.key_len(), cipher)];
-        match key_len.filter(|l| *l != cipher.key_len()) {
+        let aes = matches!(cipher, Cipher::Aes128Cbc | Cipher::Aes192Cbc | Cipher::Aes256Cbc);
+        match key_len.filter(|l| aes && *l != cipher.key_len()) {
             Some(16) => attempts.push((16, Cipher::Aes128Cbc)),
             Some(24) => attempts.push((24, Cipher::Aes192Cbc)),
             Some(32) => attempts.push((32, Cipher::Aes256Cbc)),
@@ -228,45 +229,35 @@ impl Scheme {
         attempts
     }
 
-    /// The most key-derivation work `decrypt` can spend (see `pbe::kdf_work`):
-    /// every password form, every key length, key and IV each.
-    pub fn work(&self, password: &Secret) -> u64 {
-        let (forms, per_form) = match self {
-            Scheme::Pkcs12Pbe { cipher, iterations, .. } => (
-                password::for_pkcs12_kdf(password).len(),
-                kdf_work(Hash::Sha1, *iterations, cipher.key_len())
-                    + kdf_work(Hash::Sha1, *iterations, cipher.iv_len()),
-            ),
-            Scheme::Pbes2 { prf, iterations, key_len, cipher, .. } => (
-                password::for_pbkdf2(password).len(),
-                Self::pbes2_attempts(*cipher, *key_len).iter().map(|(len, _)| kdf_work(*prf, *iterations, *len)).sum(),
-            ),
-        };
-        per_form.saturating_mul(forms as u64)
-    }
-
     /// Decrypts `data` trying each known password form; a result counts only
     /// if its padding is right and it parses as a DER/BER SEQUENCE, so a
     /// wrong key is never mistaken for content. Returns the plaintext and the
-    /// label of the form that worked, or `None` when no form opens it. The
-    /// key derivation must have been charged (`work`); each full pass of the
-    /// cipher is charged to `budget` here, before it runs.
+    /// label of the form that worked, or `None` when no form opens it. Each
+    /// key derivation and each full pass of the cipher is charged to
+    /// `budget` just before it runs (see `pbe::kdf_work`), so a file pays for
+    /// the forms actually tried, and is refused before a derivation the
+    /// budget cannot cover.
     pub fn decrypt(&self, password: &Secret, data: &[u8], budget: &mut Budget) -> Result<Option<Opened>, Error> {
-        let mut attempt = |cipher: Cipher, key: &[u8], iv: &[u8]| -> Result<Option<Zeroizing<Vec<u8>>>, Error> {
-            if !cipher.padding_fits(key, iv, data) {
-                return Ok(None);
-            }
-            budget.charge_decryption(cipher, data.len())?;
-            let plain = cipher.decrypt(key, iv, data);
-            Ok(plain.filter(|p| ber::parse(p).is_ok_and(|n| n.tag == tag::SEQUENCE)))
-        };
+        let attempt =
+            |budget: &mut Budget, cipher: Cipher, key: &[u8], iv: &[u8]| -> Result<Option<Zeroizing<Vec<u8>>>, Error> {
+                if !cipher.padding_fits(key, iv, data) {
+                    return Ok(None);
+                }
+                budget.charge_decryption(cipher, data.len())?;
+                let plain = cipher.decrypt(key, iv, data);
+                Ok(plain.filter(|p| ber::parse(p).is_ok_and(|n| n.tag == tag::SEQUENCE)))
+            };
         match self {
             Scheme::Pkcs12Pbe { cipher, salt, iterations } => {
                 for form in password::for_pkcs12_kdf(password) {
+                    budget.charge_kdf(
+                        kdf_work(Kdf::Pkcs12, Hash::Sha1, *iterations, cipher.key_len())
+                            + kdf_work(Kdf::Pkcs12, Hash::Sha1, *iterations, cipher.iv_len()),
+                    )?;
                     let key =
                         pbe::pkcs12_kdf(Hash::Sha1, &form.bytes, salt, Purpose::Key, *iterations, cipher.key_len());
                     let iv = pbe::pkcs12_kdf(Hash::Sha1, &form.bytes, salt, Purpose::Iv, *iterations, cipher.iv_len());
-                    if let Some(plain) = attempt(*cipher, &key, &iv)? {
+                    if let Some(plain) = attempt(budget, *cipher, &key, &iv)? {
                         return Ok(Some((plain, form.label)));
                     }
                 }
@@ -275,8 +266,9 @@ impl Scheme {
                 let attempts = Self::pbes2_attempts(*cipher, *key_len);
                 for form in password::for_pbkdf2(password) {
                     for &(len, cipher) in &attempts {
+                        budget.charge_kdf(kdf_work(Kdf::Pbkdf2, *prf, *iterations, len))?;
                         let key = pbe::pbkdf2(*prf, &form.bytes, salt, *iterations, len);
-                        if let Some(plain) = attempt(cipher, &key, iv)? {
+                        if let Some(plain) = attempt(budget, cipher, &key, iv)? {
                             return Ok(Some((plain, form.label)));
                         }
                     }
@@ -451,31 +443,37 @@ impl MacScheme {
         }
     }
 
-    /// The most key-derivation work `verify` can spend (see `pbe::kdf_work`).
-    pub fn work(&self, password: &Secret) -> u64 {
-        match self {
-            MacScheme::Hmac { hash, iterations, .. } => kdf_work(*hash, *iterations, hash.output_len())
-                .saturating_mul(password::for_pkcs12_kdf(password).len() as u64),
-            MacScheme::Pbmac1 { prf, iterations, key_len, .. } => kdf_work(*prf, *iterations, *key_len),
-        }
-    }
-
-    /// The label of the password form under which the MAC verifies.
-    pub fn verify(&self, password: &Secret, data: &[u8], expected: &[u8]) -> Option<&'static str> {
+    /// The label of the password form under which the MAC verifies, if any;
+    /// each form's key derivation is charged to `budget` before it runs.
+    pub fn verify(
+        &self,
+        password: &Secret,
+        data: &[u8],
+        expected: &[u8],
+        budget: &mut Budget,
+    ) -> Result<Option<&'static str>, Error> {
         match self {
             MacScheme::Hmac { hash, salt, iterations } => {
-                password::for_pkcs12_kdf(password).into_iter().find_map(|f| {
-                    let key = pbe::pkcs12_kdf(*hash, &f.bytes, salt, Purpose::Mac, *iterations, hash.output_len());
-                    pbe::hmac_verifies(*hash, &key, data, expected).then_some(f.label)
-                })
+                for form in password::for_pkcs12_kdf(password) {
+                    budget.charge_kdf(kdf_work(Kdf::Pkcs12, *hash, *iterations, hash.output_len()))?;
+                    let key = pbe::pkcs12_kdf(*hash, &form.bytes, salt, Purpose::Mac, *iterations, hash.output_len());
+                    if pbe::hmac_verifies(*hash, &key, data, expected) {
+                        return Ok(Some(form.label));
+                    }
+                }
             }
             MacScheme::Pbmac1 { prf, salt, iterations, key_len, hmac } => {
-                password::for_pbkdf2(password).into_iter().take(1).find_map(|f| {
-                    let key = pbe::pbkdf2(*prf, &f.bytes, salt, *iterations, *key_len);
-                    pbe::hmac_verifies(*hmac, &key, data, expected).then_some(f.label)
-                })
+                // RFC 9579 defines the UTF-8 form only.
+                if let Some(form) = password::for_pbkdf2(password).into_iter().next() {
+                    budget.charge_kdf(kdf_work(Kdf::Pbkdf2, *prf, *iterations, *key_len))?;
+                    let key = pbe::pbkdf2(*prf, &form.bytes, salt, *iterations, *key_len);
+                    if pbe::hmac_verifies(*hmac, &key, data, expected) {
+                        return Ok(Some(form.label));
+                    }
+                }
             }
         }
+        Ok(None)
     }
 
     /// MacData for `data` (classic HMAC only: what certdesk writes).

@@ -9,7 +9,9 @@ use crate::error::Error;
 
 /// Nesting deeper than this is refused: real files nest about ten levels.
 pub const MAX_DEPTH: usize = 32;
-/// Upper bound on elements in one file (a 16 MiB file of real bags has far fewer).
+/// Upper bound on elements in one parse; a file is parsed layer by layer
+/// (the file, its contents, each decrypted part), each layer bounded alike
+/// and each no larger than the file (a 16 MiB file of real bags has far fewer).
 pub const MAX_NODES: usize = 200_000;
 
 pub mod tag {

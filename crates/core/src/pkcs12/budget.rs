@@ -9,11 +9,13 @@
 use super::pbe::Cipher;
 use crate::error::Error;
 
-/// Key-derivation work one file may cost in all, in SHA-256 rounds (see
-/// `pbe::kdf_work`). A Firefox export (600,000 rounds for the MAC and for
-/// each of two bags, every password form certdesk may try counted) needs
-/// about 3 million; 8 million take about half a second on a current PC.
-pub const MAX_KDF_WORK: u64 = 8_000_000;
+/// Key-derivation work one file may cost in all, in SHA-256 compressions
+/// (see `pbe::kdf_work`: a PBKDF2 round counts two, a PKCS#12 KDF round
+/// one, SHA-384/512 twice that). A Firefox export of one identity (PBKDF2
+/// at 600,000 rounds for each of two bags, the MAC at 600,000) costs 3
+/// million; a "backup all" of six identities 9 million. 12 million take
+/// well under a second on a current PC (`bench/run` measures it).
+pub const MAX_KDF_WORK: u64 = 12_000_000;
 
 /// Decryption work one file may cost in all, in bytes of AES (see
 /// `Cipher::byte_weight`): 64 MiB of AES, or 6 MiB of TripleDES, about a
@@ -30,7 +32,7 @@ pub struct Budget {
 }
 
 impl Budget {
-    /// Charges `work` SHA-256 rounds of key derivation before they are spent.
+    /// Charges `work` SHA-256 compressions of key derivation before they are spent.
     pub fn charge_kdf(&mut self, work: u64) -> Result<(), Error> {
         self.kdf = self.kdf.saturating_add(work);
         if self.kdf > MAX_KDF_WORK {

@@ -96,9 +96,9 @@ impl Hash {
         }
     }
 
-    /// How many SHA-256 rounds one round of this hash costs, rounded up:
-    /// SHA-1 and SHA-256 run on the CPU's SHA instructions, SHA-384 and
-    /// SHA-512 (128-byte blocks, no such instructions) take about twice as long.
+    /// How many SHA-256 compressions one compression of this hash costs,
+    /// rounded up: SHA-384 and SHA-512 work on 128-byte blocks, and current
+    /// CPUs have instructions for SHA-1 and SHA-256 only.
     fn weight(self) -> u64 {
         match self {
             Hash::Sha1 | Hash::Sha224 | Hash::Sha256 => 1,
@@ -107,13 +107,26 @@ impl Hash {
     }
 }
 
+/// A key derivation function, for what one of its rounds costs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kdf {
+    /// RFC 8018: a round is one HMAC, two compressions of the hash.
+    Pbkdf2,
+    /// RFC 7292 appendix B: a round is one hash of the previous output, one compression.
+    Pkcs12,
+}
+
 /// The work of deriving `len` bytes with `iterations` rounds of `hash`,
-/// in SHA-256 rounds: PBKDF2 and the PKCS#12 KDF both run every round once
-/// per output block of the hash's size, so a long output costs as many
-/// times the iterations as it has blocks.
-pub fn kdf_work(hash: Hash, iterations: u32, len: usize) -> u64 {
-    let blocks = len.div_ceil(hash.output_len()).max(1) as u64;
-    u64::from(iterations).saturating_mul(blocks).saturating_mul(hash.weight())
+/// in SHA-256 compressions: both KDFs run every round once per output block
+/// of the hash's size, so a long output costs as many times the iterations
+/// as it has blocks. Deriving nothing (RC4's IV) costs nothing.
+pub fn kdf_work(kdf: Kdf, hash: Hash, iterations: u32, len: usize) -> u64 {
+    let blocks = len.div_ceil(hash.output_len()) as u64;
+    let per_round = match kdf {
+        Kdf::Pbkdf2 => 2,
+        Kdf::Pkcs12 => 1,
+    };
+    u64::from(iterations).saturating_mul(blocks).saturating_mul(hash.weight() * per_round)
 }
 
 fn digest(hash: Hash, data: &[u8]) -> Vec<u8> {

@@ -71,10 +71,10 @@ pub fn read(file: &[u8], password: &Secret) -> Result<Pkcs12, Error> {
     let auth_safe_bytes = content_info_data(auth_safe)?;
     let mac = pfx.children.get(2).map(MacScheme::parse).transpose()?;
     let mut budget = Budget::default();
-    if let Some((scheme, _)) = &mac {
-        budget.charge_kdf(scheme.work(password))?;
-    }
-    let mac_form = mac.as_ref().and_then(|(scheme, expected)| scheme.verify(password, &auth_safe_bytes, expected));
+    let mac_form = match &mac {
+        Some((scheme, expected)) => scheme.verify(password, &auth_safe_bytes, expected, &mut budget)?,
+        None => None,
+    };
 
     let mut reader = BagReader {
         password,
@@ -185,7 +185,6 @@ impl BagReader<'_> {
                 _ => return Err(corrupt("an encrypted block has no content")),
             };
             self.protection.certificates.get_or_insert(scheme.clone());
-            self.budget.charge_kdf(scheme.work(self.password))?;
             match scheme.decrypt(self.password, &ciphertext, &mut self.budget)? {
                 Some((plain, form)) => {
                     self.note_opened(form);
@@ -261,7 +260,6 @@ impl BagReader<'_> {
                 let scheme = Scheme::parse(value.child(0, "the key's encryption")?)?;
                 let ciphertext = value.child(1, "the encrypted key")?.octets("the encrypted key")?;
                 self.protection.key.get_or_insert(scheme.clone());
-                self.budget.charge_kdf(scheme.work(self.password))?;
                 match scheme.decrypt(self.password, ciphertext, &mut self.budget)? {
                     Some((pkcs8, form)) => {
                         self.note_opened(form);

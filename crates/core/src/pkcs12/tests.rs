@@ -88,3 +88,52 @@ fn a_file_built_to_stall_the_reader_is_refused_quickly() {
     assert_eq!(err.kind(), "unsupported", "{err}");
     assert!(err.to_string().contains("rounds of key derivation"), "{err}");
 }
+
+/// The work of a key derivation is its iterations times its output blocks,
+/// a PBKDF2 round counting two compressions and SHA-512 twice SHA-256.
+#[test]
+fn key_derivation_work_counts_rounds_blocks_and_hashes() {
+    use super::pbe::{kdf_work, Hash, Kdf};
+    assert_eq!(kdf_work(Kdf::Pkcs12, Hash::Sha1, 1000, 24), 2000, "TripleDES key: two SHA-1 blocks");
+    assert_eq!(kdf_work(Kdf::Pkcs12, Hash::Sha1, 1000, 8), 1000, "its IV: one");
+    assert_eq!(kdf_work(Kdf::Pkcs12, Hash::Sha1, 1000, 0), 0, "RC4 derives no IV");
+    assert_eq!(kdf_work(Kdf::Pbkdf2, Hash::Sha256, 1000, 32), 2000, "one HMAC, two compressions");
+    assert_eq!(kdf_work(Kdf::Pbkdf2, Hash::Sha256, 1000, 256), 16_000, "PBMAC1's 256-byte key: eight blocks");
+    assert_eq!(kdf_work(Kdf::Pbkdf2, Hash::Sha512, 1000, 64), 4000, "SHA-512 counts twice");
+    assert_eq!(kdf_work(Kdf::Pbkdf2, Hash::Sha512, u32::MAX, usize::MAX), u64::MAX, "no overflow");
+}
+
+/// Three encrypted blocks whose derivations each fit the budget, but not
+/// together: the third is refused before its derivation runs.
+#[test]
+fn the_budget_counts_every_encrypted_block_of_a_file() {
+    use super::ber::der;
+    // pbeWithSHAAnd3-KeyTripleDES: key (2 SHA-1 blocks) and IV (1), 1,500,000 rounds: 4.5 million each.
+    let scheme = der::sequence(&[
+        &der::oid("1.2.840.113549.1.12.1.3"),
+        &der::sequence(&[&der::octet_string(&[1; 8]), &der::uint(1_500_000)]),
+    ]);
+    let block = der::sequence(&[
+        &der::oid("1.2.840.113549.1.7.6"),
+        &der::explicit(
+            0,
+            &der::sequence(&[
+                &der::uint(0),
+                &der::sequence(&[&der::oid("1.2.840.113549.1.7.1"), &scheme, &der::tlv(0x80, &[0u8; 16])]),
+            ]),
+        ),
+    ]);
+    let file = |blocks: usize| {
+        let blocks: Vec<&[u8]> = std::iter::repeat_n(block.as_slice(), blocks).collect();
+        der::sequence(&[
+            &der::uint(3),
+            &der::sequence(&[
+                &der::oid("1.2.840.113549.1.7.1"),
+                &der::explicit(0, &der::octet_string(&der::sequence(&blocks))),
+            ]),
+        ])
+    };
+    assert_eq!(read(&file(2), &crate::Secret::from("x")).unwrap_err().kind(), "wrong_password", "9 million fit");
+    let err = read(&file(3), &crate::Secret::from("x")).unwrap_err();
+    assert!(err.to_string().contains("rounds of key derivation"), "13.5 million do not: {err}");
+}

@@ -14,6 +14,8 @@
 //! handle, and a failure destroys exactly those, never an object that
 //! existed before or that another program added meanwhile.
 
+use std::collections::{HashMap, HashSet};
+
 use cryptoki::mechanism::Mechanism;
 use cryptoki::object::{Attribute, AttributeType, CertificateType, KeyType, ObjectClass, ObjectHandle};
 use cryptoki::session::Session;
@@ -84,6 +86,7 @@ impl NssStore {
         };
         match failure {
             Error::Store { store, why } => Error::Store { store, why: why + &undone },
+            Error::InvalidInput(why) => Error::InvalidInput(why + &undone),
             other => other,
         }
     }
@@ -96,54 +99,90 @@ impl NssStore {
         created: &mut Created,
     ) -> Result<()> {
         // What can be refused is refused before anything is created.
-        let keys = contents
-            .keys
-            .iter()
-            .map(|key| {
-                let cert = pkcs12::certificate_for_key(&contents.certificates, key).ok_or_else(|| {
-                    Error::InvalidInput(
-                        "the file holds a private key without its certificate, which an NSS database cannot pair; ask for an export that includes the certificate".into(),
-                    )
-                })?;
-                Ok((key, cert, key_id(cert)?, KeyKind::of(&key.pkcs8)?))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let mut keys = Vec::with_capacity(contents.keys.len());
+        for key in &contents.keys {
+            let cert = pkcs12::certificate_for_key(&contents.certificates, key).ok_or_else(|| {
+                Error::InvalidInput(
+                    "the file holds a private key without its certificate, which an NSS database cannot pair; ask for an export that includes the certificate".into(),
+                )
+            })?;
+            let (id, kind) = (key_id(cert)?, KeyKind::of(&key.pkcs8)?);
+            if !self.key_already_here(session, &id, exportable)? {
+                keys.push((key, cert, id, kind));
+            }
+        }
+        let mut nicknames = self.nicknames_in(session)?;
         for cert in &contents.certificates {
-            self.import_certificate_unless_present(session, cert, created)?;
+            self.import_certificate_unless_present(session, cert, &mut nicknames, created)?;
         }
         crate::fault::at("nss-import-after-certificates")?;
         for (key, cert, id, kind) in keys {
-            self.import_key_unless_present(session, key, kind, cert, &id, exportable, created)?;
+            let nickname = nicknames.for_certificate(cert)?;
+            self.import_key(session, key, kind, cert, &id, &nickname, exportable, created)?;
         }
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)] // one call site; the key, what it is, and whose
-    fn import_key_unless_present(
+    /// Whether the key with CKA_ID `id` is in the database already (a
+    /// renewal that reused it, or the same file again): then it stays as it
+    /// is. Its export policy is the user's earlier choice, and a request to
+    /// forbid export that cannot be honoured is refused, never dropped.
+    fn key_already_here(&self, session: &Session, id: &[u8], exportable: bool) -> Result<bool> {
+        let existing = session
+            .find_objects(&[Attribute::Class(ObjectClass::PRIVATE_KEY), Attribute::Id(id.to_vec())])
+            .map_err(|e| self.refused("looking for the key", e))?;
+        let Some(&present) = existing.first() else { return Ok(false) };
+        if !exportable && self.is_extractable(session, present)? {
+            return Err(Error::InvalidInput(
+                "this certificate's private key is already in this store and may be exported; certdesk does not change an existing key, so the import cannot make it not exportable (delete the certificate first, then import again)".into(),
+            ));
+        }
+        Ok(true)
+    }
+
+    /// The nicknames the database's certificates carry, read once per import.
+    fn nicknames_in(&self, session: &Session) -> Result<Nicknames> {
+        let handles = session
+            .find_objects(&[Attribute::Class(ObjectClass::CERTIFICATE), Attribute::Token(true)])
+            .map_err(|e| self.refused("listing certificates", e))?;
+        let mut nicknames = Nicknames::default();
+        for handle in handles {
+            let Some(attrs) = self.attributes_unless_deleted(
+                session,
+                handle,
+                &[AttributeType::Label, AttributeType::Subject],
+                "reading a certificate",
+            )?
+            else {
+                continue;
+            };
+            let (mut label, mut subject) = (None, None);
+            for attr in attrs {
+                match attr {
+                    Attribute::Label(l) if !l.is_empty() => label = Some(String::from_utf8_lossy(&l).into_owned()),
+                    Attribute::Subject(s) => subject = Some(s),
+                    _ => {}
+                }
+            }
+            if let (Some(label), Some(subject)) = (label, subject) {
+                nicknames.note(subject, label);
+            }
+        }
+        Ok(nicknames)
+    }
+
+    #[allow(clippy::too_many_arguments)] // one call site; the key, what it is, whose, and how it is kept
+    fn import_key(
         &self,
         session: &Session,
         key: &KeyBag,
         kind: KeyKind,
         cert: &CertBag,
         id: &[u8],
+        nickname: &str,
         exportable: bool,
         created: &mut Created,
     ) -> Result<()> {
-        let existing = session
-            .find_objects(&[Attribute::Class(ObjectClass::PRIVATE_KEY), Attribute::Id(id.to_vec())])
-            .map_err(|e| self.refused("looking for the key", e))?;
-        if let Some(&present) = existing.first() {
-            // The key is already here (a renewal that reused it, or the same
-            // file again). Its export policy is the user's earlier choice; a
-            // request to forbid export is not silently dropped.
-            if !exportable && self.is_extractable(session, present)? {
-                return Err(Error::InvalidInput(
-                    "this certificate's private key is already in this store and may be exported; certdesk does not change an existing key, so the import cannot make it not exportable (delete the certificate first, then import again)".into(),
-                ));
-            }
-            return Ok(());
-        }
-        let nickname = self.nickname_for(session, cert)?;
         let mut template = vec![
             Attribute::Class(ObjectClass::PRIVATE_KEY),
             Attribute::KeyType(match kind {
@@ -155,7 +194,7 @@ impl NssStore {
             Attribute::Sensitive(true),
             Attribute::Extractable(exportable),
             Attribute::Id(id.to_vec()),
-            Attribute::Label(nickname.into_bytes()),
+            Attribute::Label(nickname.as_bytes().to_vec()),
             Attribute::Sign(true),
         ];
         match kind {
@@ -189,15 +228,16 @@ impl NssStore {
         &self,
         session: &Session,
         cert: &CertBag,
+        nicknames: &mut Nicknames,
         created: &mut Created,
     ) -> Result<()> {
         if !self.certificate_handles(session, &cert.der)?.is_empty() {
             return Ok(());
         }
-        let (_, x509) = X509Certificate::from_der(&cert.der)
-            .map_err(|e| Error::Corrupt { why: format!("a certificate in it is damaged: {e}") })?;
+        let (_, x509) = X509Certificate::from_der(&cert.der).map_err(|e| damaged(&e))?;
         let serial = ber::der::tlv(ber::tag::INTEGER, x509.raw_serial());
-        let nickname = self.nickname_for(session, cert)?;
+        let nickname = nicknames.for_certificate(cert)?;
+        nicknames.note(x509.subject().as_raw().to_vec(), nickname.clone());
         let mut template = vec![
             Attribute::Class(ObjectClass::CERTIFICATE),
             Attribute::CertificateType(CertificateType::X_509),
@@ -216,42 +256,30 @@ impl NssStore {
         created.certificates.push(hex::encode(sha2::Sha256::digest(&cert.der)));
         Ok(())
     }
+}
 
-    /// The nickname NSS will show: the certificate's with the same subject
-    /// if the database has one (NSS gives every certificate of a subject one
-    /// nickname), else the file's friendly name or the certificate's name,
-    /// numbered when another subject already uses it.
-    fn nickname_for(&self, session: &Session, cert: &CertBag) -> Result<String> {
-        let (_, x509) = X509Certificate::from_der(&cert.der)
-            .map_err(|e| Error::Corrupt { why: format!("a certificate in it is damaged: {e}") })?;
-        let subject = x509.subject().as_raw();
-        let handles = session
-            .find_objects(&[Attribute::Class(ObjectClass::CERTIFICATE), Attribute::Token(true)])
-            .map_err(|e| self.refused("listing certificates", e))?;
-        let mut taken: Vec<String> = Vec::new();
-        for handle in handles {
-            let Some(attrs) = self.attributes_unless_deleted(
-                session,
-                handle,
-                &[AttributeType::Label, AttributeType::Subject],
-                "reading a certificate",
-            )?
-            else {
-                continue;
-            };
-            let (mut label, mut same_subject) = (None, false);
-            for attr in attrs {
-                match attr {
-                    Attribute::Label(l) if !l.is_empty() => label = Some(String::from_utf8_lossy(&l).into_owned()),
-                    Attribute::Subject(s) => same_subject = s == subject,
-                    _ => {}
-                }
-            }
-            match (label, same_subject) {
-                (Some(label), true) => return Ok(label),
-                (Some(label), false) => taken.push(label),
-                (None, _) => {}
-            }
+/// The nicknames of a database and of what this import adds to it, so that
+/// each certificate's nickname is found without listing the database again.
+#[derive(Default)]
+struct Nicknames {
+    /// Subject (DER) to its nickname: NSS gives every certificate of a subject one nickname.
+    by_subject: HashMap<Vec<u8>, String>,
+    taken: HashSet<String>,
+}
+
+impl Nicknames {
+    fn note(&mut self, subject: Vec<u8>, nickname: String) {
+        self.taken.insert(nickname.clone());
+        self.by_subject.entry(subject).or_insert(nickname);
+    }
+
+    /// The nickname NSS will show: that of a certificate with the same
+    /// subject if there is one, else the file's friendly name or the
+    /// certificate's name, numbered when another subject already uses it.
+    fn for_certificate(&self, cert: &CertBag) -> Result<String> {
+        let (_, x509) = X509Certificate::from_der(&cert.der).map_err(|e| damaged(&e))?;
+        if let Some(nickname) = self.by_subject.get(x509.subject().as_raw()) {
+            return Ok(nickname.clone());
         }
         let wanted = cert
             .friendly_name
@@ -259,12 +287,17 @@ impl NssStore {
             .filter(|n| !n.trim().is_empty())
             .or_else(|| crate::model::Certificate::from_der(&cert.der).ok().map(|c| c.display_name().to_owned()))
             .unwrap_or_else(|| "certdesk import".to_owned());
-        Ok(unused_nickname(&wanted, &taken))
+        Ok(unused_nickname(&wanted, &self.taken))
     }
 }
 
+fn damaged(e: &impl std::fmt::Display) -> Error {
+    Error::Corrupt { why: format!("a certificate in it is damaged: {e}") }
+}
+
 /// `wanted`, or `wanted (2)`, `wanted (3)`… when another subject has it.
-fn unused_nickname(wanted: &str, taken: &[String]) -> String {
+/// At most one more try than there are nicknames, each a set lookup.
+fn unused_nickname(wanted: &str, taken: &HashSet<String>) -> String {
     std::iter::once(wanted.to_owned())
         .chain((2..).map(|n| format!("{wanted} ({n})")))
         .find(|candidate| !taken.contains(candidate))
@@ -287,7 +320,7 @@ mod tests {
 
     #[test]
     fn nicknames_taken_by_another_subject_are_numbered() {
-        let taken = vec!["山田 太郎".to_owned(), "山田 太郎 (2)".to_owned()];
+        let taken: HashSet<String> = ["山田 太郎".to_owned(), "山田 太郎 (2)".to_owned()].into();
         assert_eq!(unused_nickname("山田 太郎", &taken), "山田 太郎 (3)");
         assert_eq!(unused_nickname("Taro", &taken), "Taro");
     }
