@@ -18,17 +18,20 @@ use core_foundation::number::CFNumber;
 use core_foundation::string::CFString;
 use security_framework::certificate::SecCertificate;
 use security_framework::identity::SecIdentity;
-use security_framework::import_export::Pkcs12ImportOptions;
+use security_framework::import_export::{ImportedIdentity, Pkcs12ImportOptions};
 use security_framework::item::{ItemClass, ItemSearchOptions, Limit, Reference, SearchResult};
+use security_framework::key::SecKey;
 use security_framework::os::macos::keychain::SecKeychain;
 use security_framework_sys::import_export::{
     kSecFormatPKCS12, SecItemExport, SecItemImportExportKeyParameters, SEC_KEY_IMPORT_EXPORT_PARAMS_VERSION,
 };
 use security_framework_sys::item::{
-    kSecAttrService, kSecClass, kSecClassGenericPassword, kSecMatchLimit, kSecMatchLimitAll, kSecReturnAttributes,
-    kSecReturnRef,
+    kSecAttrLabel, kSecAttrService, kSecClass, kSecClassGenericPassword, kSecMatchLimit, kSecMatchLimitAll,
+    kSecReturnAttributes, kSecReturnRef,
 };
 use security_framework_sys::keychain_item::{SecItemCopyMatching, SecItemDelete};
+use sha1::Digest as _;
+use x509_parser::prelude::{FromDer, X509Certificate};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
@@ -49,6 +52,7 @@ extern "C" {
 }
 
 const ERR_SEC_ITEM_NOT_FOUND: i32 = -25300;
+const ERR_SEC_DUPLICATE_ITEM: i32 = -25299;
 
 fn cf_key(key: core_foundation::string::CFStringRef) -> CFString {
     // SAFETY: the Security.framework constants are valid, immortal CFStrings.
@@ -122,6 +126,216 @@ impl KeychainStore {
     }
 }
 
+impl KeychainStore {
+    /// The file's certificates, keys and identities that are in the login keychain now.
+    fn items_of(&self, file: &FileItems) -> Result<KeychainItems> {
+        let certificates = self.certificates()?.into_iter().filter(|c| file.holds(&c.to_der())).collect();
+        let mut keys = Vec::new();
+        for label in &file.key_labels {
+            keys.extend(self.keys_labelled(label)?.into_iter().map(|k| (label.clone(), k)));
+        }
+        let identities = self
+            .identities()?
+            .iter()
+            .filter_map(|i| i.certificate().ok().map(|c| c.to_der()))
+            .filter(|der| file.personal.iter().any(|p| p.der == *der))
+            .collect();
+        Ok(KeychainItems { certificates, keys, identities })
+    }
+
+    /// The keys (private, and any public) whose kSecAttrApplicationLabel is `label`.
+    fn keys_labelled(&self, label: &[u8]) -> Result<Vec<SecKey>> {
+        let found = ItemSearchOptions::new()
+            .keychains(&[self.login()?])
+            .class(ItemClass::key())
+            .application_label(label)
+            .load_refs(true)
+            .limit(Limit::All)
+            .search()
+            .or_else(|e| if e.code() == ERR_SEC_ITEM_NOT_FOUND { Ok(Vec::new()) } else { Err(e) })
+            .map_err(|e| self.refused("listing keys", e))?;
+        Ok(found
+            .into_iter()
+            .filter_map(|r| if let SearchResult::Ref(Reference::Key(k)) = r { Some(k) } else { None })
+            .collect())
+    }
+
+    /// The error for a failed import, saying what became of what it had added.
+    fn import_failed(&self, cause: &str, left: &[String]) -> Error {
+        let aftermath = if left.is_empty() {
+            "certdesk removed what this import had added, so the keychain is as it was".to_owned()
+        } else {
+            format!(
+                "certdesk could not remove all this import had added: {}; delete those in Keychain Access",
+                left.join("; ")
+            )
+        };
+        self.refused("importing", format!("{cause}; {aftermath}"))
+    }
+}
+
+/// Whether an import that answered `imported` left the file in the keychain
+/// whole (each key paired with its certificate); the reason when it did not.
+fn import_verdict(
+    imported: std::result::Result<Vec<ImportedIdentity>, security_framework::base::Error>,
+    file: &FileItems,
+    now: &KeychainItems,
+) -> std::result::Result<(), String> {
+    match imported {
+        Ok(_) => match file.personal.iter().find(|c| !now.identities.contains(&c.der)) {
+            None => Ok(()),
+            Some(unpaired) => Err(format!("the keychain took {} but not its private key", describe(unpaired))),
+        },
+        // macOS refuses a file whose items it holds already; when all of them
+        // are there, that is what the user asked for.
+        Err(e) if e.code() == ERR_SEC_DUPLICATE_ITEM && file.whole_in(now) => Ok(()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// What a PKCS#12 file puts in a keychain, found by content: a certificate
+/// by its DER; a key by the SHA-1 of its public key, which the keychain
+/// keeps as the key's kSecAttrApplicationLabel (and as its certificate's
+/// public key hash, which pairs the two into an identity). A key whose
+/// certificate is not in the file cannot be found this way, so a failed
+/// import of such a key leaves it behind.
+struct FileItems {
+    certificates: Vec<Certificate>,
+    /// The certificates whose key is in the file: each must end up an identity.
+    personal: Vec<Certificate>,
+    key_labels: Vec<Vec<u8>>,
+}
+
+/// The items of one file that are in the login keychain.
+struct KeychainItems {
+    certificates: Vec<SecCertificate>,
+    /// Each with its label.
+    keys: Vec<(Vec<u8>, SecKey)>,
+    /// The DER of each personal certificate of the file that is paired with its key.
+    identities: Vec<Vec<u8>>,
+}
+
+impl KeychainItems {
+    fn holds_certificate(&self, der: &[u8]) -> bool {
+        self.certificates.iter().any(|c| c.to_der() == der)
+    }
+
+    /// The certificates and keys in `self` that were not in `before`.
+    fn added_since(&self, before: &KeychainItems) -> KeychainItems {
+        KeychainItems {
+            certificates: self
+                .certificates
+                .iter()
+                .filter(|c| !before.holds_certificate(&c.to_der()))
+                .cloned()
+                .collect(),
+            keys: self.keys.iter().filter(|(label, _)| !before.keys.iter().any(|(b, _)| b == label)).cloned().collect(),
+            identities: Vec::new(),
+        }
+    }
+
+    /// Deletes these items; returns those that could not be deleted.
+    fn delete_all(&self) -> Vec<String> {
+        let mut left = Vec::new();
+        for cert in &self.certificates {
+            if let Err(e) = cert.delete() {
+                left.push(format!("the certificate \"{}\" ({e})", cert.subject_summary()));
+            }
+        }
+        for (_, key) in &self.keys {
+            if let Err(e) = key.delete() {
+                let name = key_name(key).unwrap_or_else(|| "a private key".to_owned());
+                left.push(format!("the key \"{name}\" ({e})"));
+            }
+        }
+        left
+    }
+}
+
+impl FileItems {
+    fn read(pfx: &[u8], password: &Secret) -> Result<FileItems> {
+        let contents = crate::pkcs12::read(pfx, password)?;
+        let certificates = contents.certificates.iter().filter_map(|c| Certificate::from_der(&c.der).ok()).collect();
+        let personal_bags: Vec<_> = contents
+            .keys
+            .iter()
+            .filter_map(|k| crate::pkcs12::certificate_for_key(&contents.certificates, k))
+            .collect();
+        Ok(FileItems {
+            certificates,
+            personal: personal_bags.iter().filter_map(|c| Certificate::from_der(&c.der).ok()).collect(),
+            key_labels: personal_bags.iter().filter_map(|c| public_key_hash(&c.der)).collect(),
+        })
+    }
+
+    fn holds(&self, der: &[u8]) -> bool {
+        self.certificates.iter().any(|c| c.der == der)
+    }
+
+    /// Whether every certificate of the file is in `items`, each key paired with its certificate.
+    fn whole_in(&self, items: &KeychainItems) -> bool {
+        self.certificates.iter().all(|c| items.holds_certificate(&c.der))
+            && self.personal.iter().all(|c| items.identities.contains(&c.der))
+    }
+
+    /// The ids of the file's certificates for which `pick` holds.
+    fn ids_where(&self, pick: impl Fn(&[u8]) -> bool) -> Vec<String> {
+        self.certificates.iter().filter(|c| pick(&c.der)).map(|c| c.sha256.clone()).collect()
+    }
+
+    fn outcome(&self, before: &KeychainItems, added: &KeychainItems) -> ImportOutcome {
+        ImportOutcome {
+            added: self.ids_where(|der| added.holds_certificate(der)),
+            already_present: self.ids_where(|der| before.holds_certificate(der)),
+            ..ImportOutcome::default()
+        }
+    }
+
+    /// The outcome from what SecPKCS12Import answered, for when the keychain
+    /// cannot be searched after it.
+    fn outcome_from(&self, before: &KeychainItems, imported: &[ImportedIdentity]) -> ImportOutcome {
+        let mut ders: Vec<Vec<u8>> = Vec::new();
+        for item in imported {
+            ders.extend(item.identity.as_ref().and_then(|i| i.certificate().ok()).map(|c| c.to_der()));
+            ders.extend(item.cert_chain.iter().flatten().map(SecCertificate::to_der));
+        }
+        ImportOutcome {
+            added: self.ids_where(|der| ders.iter().any(|d| d == der) && !before.holds_certificate(der)),
+            already_present: self.ids_where(|der| before.holds_certificate(der)),
+            ..ImportOutcome::default()
+        }
+    }
+
+    /// The file's certificates, as Keychain Access shows them.
+    fn names(&self) -> String {
+        self.certificates.iter().map(describe).collect::<Vec<_>>().join(", ")
+    }
+}
+
+fn describe(certificate: &Certificate) -> String {
+    match certificate.subject.common_name() {
+        Some(name) => format!("\"{name}\""),
+        None => format!("the certificate {}", certificate.sha256),
+    }
+}
+
+/// The SHA-1 of a certificate's public key (the BIT STRING's contents: an
+/// RSA key's PKCS#1 form, an EC key's point), as the keychain labels the key.
+fn public_key_hash(der: &[u8]) -> Option<Vec<u8>> {
+    let (_, x509) = X509Certificate::from_der(der).ok()?;
+    Some(sha1::Sha1::digest(&x509.public_key().subject_public_key.data).to_vec())
+}
+
+/// A key's label (kSecAttrLabel), as Keychain Access shows it.
+fn key_name(key: &SecKey) -> Option<String> {
+    let attributes = key.attributes();
+    // SAFETY: the value is a CFType owned by the dictionary; we take our own reference.
+    let value = attributes
+        .find(unsafe { kSecAttrLabel } as *const c_void)
+        .map(|v| unsafe { CFType::wrap_under_get_rule(*v) })?;
+    value.downcast::<CFString>().map(|s| s.to_string())
+}
+
 fn key_status(identity: &SecIdentity) -> KeyStatus {
     let Ok(key) = identity.private_key() else { return KeyStatus::HardwareOrUnknown };
     let attributes = key.attributes();
@@ -176,6 +390,9 @@ impl Keystore for KeychainStore {
         Ok(listed)
     }
 
+    /// All of the file or nothing: what the import added (found by content,
+    /// see `FileItems`) is deleted again when it fails, and what was in the
+    /// keychain before is never touched.
     fn import_pkcs12(&self, pfx: &[u8], password: &Secret, exportable: bool) -> Result<ImportOutcome> {
         if !exportable {
             return Err(Error::Unsupported {
@@ -183,20 +400,30 @@ impl Keystore for KeychainStore {
                 hint: "; import it without --not-exportable".into(),
             });
         }
-        let before = self.list()?;
-        let keychain = SecKeychain::default().map_err(|e| self.unavailable(&e.to_string()))?;
+        let file = FileItems::read(pfx, password)?;
+        let before = self.items_of(&file)?;
         // macOS 14 and earlier reject AES files with "MAC verification
         // failed"; transfer::import_file hands every store a compatible copy.
-        Pkcs12ImportOptions::new()
-            .passphrase(password.expose())
-            .keychain(keychain)
-            .import(pfx)
-            .map_err(|e| self.refused("importing", e))?;
-        let after = self.list()?;
-        Ok(ImportOutcome {
-            added: after.into_iter().filter(|a| !before.iter().any(|b| b.id == a.id)).map(|a| a.id).collect(),
-            ..ImportOutcome::default()
-        })
+        let imported = Pkcs12ImportOptions::new().passphrase(password.expose()).keychain(self.login()?).import(pfx);
+        match (self.items_of(&file), imported) {
+            (Ok(now), imported) => {
+                let added = now.added_since(&before);
+                match import_verdict(imported, &file, &now) {
+                    Ok(()) => Ok(file.outcome(&before, &added)),
+                    Err(cause) => Err(self.import_failed(&cause, &added.delete_all())),
+                }
+            }
+            // Imported, but the keychain cannot be searched now: the import's
+            // own answer says what it added.
+            (Err(_), Ok(identities)) => Ok(file.outcome_from(&before, &identities)),
+            (Err(listing), Err(e)) => Err(self.refused(
+                "importing",
+                format!(
+                    "{e}; certdesk could not see what the import may have added ({listing}): look for {} in Keychain Access",
+                    file.names()
+                ),
+            )),
+        }
     }
 
     fn export_private_key(&self, identity: &Identity) -> Result<Zeroizing<Vec<u8>>> {

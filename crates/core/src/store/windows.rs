@@ -10,6 +10,9 @@
 use std::io;
 use std::ptr;
 
+use windows_sys::Win32::Foundation::{
+    CRYPT_E_EXISTS, ERROR_CALL_NOT_IMPLEMENTED, ERROR_FILE_NOT_FOUND, ERROR_NOT_SUPPORTED,
+};
 use windows_sys::Win32::Security::Cryptography as wc;
 use zeroize::Zeroizing;
 
@@ -18,7 +21,11 @@ use crate::model::{Certificate, Identity, KeyStatus};
 use crate::secret::Secret;
 use crate::store::{capi_blob, DeletionStep, ImportOutcome, Keystore};
 
+mod import;
+mod key_container;
 mod sign;
+
+use key_container::KeyContainer;
 
 fn wide(s: &str) -> Vec<u16> {
     s.encode_utf16().chain([0]).collect()
@@ -29,6 +36,20 @@ struct SystemStore(wc::HCERTSTORE);
 
 impl SystemStore {
     fn open(name: &str) -> io::Result<SystemStore> {
+        SystemStore::open_with(name, 0)
+    }
+
+    /// Opens a store only to read it, and only if it exists (`None` when it
+    /// does not): looking at a store must not create it.
+    fn open_existing_to_read(name: &str) -> io::Result<Option<SystemStore>> {
+        match SystemStore::open_with(name, wc::CERT_STORE_OPEN_EXISTING_FLAG | wc::CERT_STORE_READONLY_FLAG) {
+            Ok(store) => Ok(Some(store)),
+            Err(e) if e.raw_os_error() == Some(ERROR_FILE_NOT_FOUND as i32) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn open_with(name: &str, flags: u32) -> io::Result<SystemStore> {
         let name = wide(name);
         // SAFETY: `name` is a NUL-terminated UTF-16 string that outlives the call;
         // CERT_STORE_PROV_SYSTEM_W takes it as `pvPara`.
@@ -37,7 +58,7 @@ impl SystemStore {
                 wc::CERT_STORE_PROV_SYSTEM_W,
                 0,
                 0,
-                wc::CERT_SYSTEM_STORE_CURRENT_USER,
+                wc::CERT_SYSTEM_STORE_CURRENT_USER | flags,
                 name.as_ptr().cast(),
             )
         };
@@ -65,17 +86,26 @@ impl SystemStore {
         found
     }
 
-    /// Adds a copy of `cert`, replacing an existing copy; returns the stored context.
-    fn add(&self, cert: &Cert) -> io::Result<Cert> {
+    /// Whether the store holds a certificate with exactly this encoding.
+    fn contains(&self, der: &[u8]) -> bool {
+        self.certificates().iter().any(|c| c.der() == der)
+    }
+
+    /// Adds a copy of `cert` (with its properties) only if the store does not
+    /// hold it yet: a copy that is there stays as it is, and `None` says so.
+    /// Returns the new context, the one to delete to take the addition back.
+    fn add_new(&self, cert: &Cert) -> io::Result<Option<Cert>> {
         let mut stored: *mut wc::CERT_CONTEXT = ptr::null_mut();
         // SAFETY: both handles are valid; `stored` receives a new context we own.
-        let ok = unsafe {
-            wc::CertAddCertificateContextToStore(self.0, cert.0, wc::CERT_STORE_ADD_REPLACE_EXISTING, &mut stored)
-        };
-        if ok == 0 {
-            Err(io::Error::last_os_error())
+        let ok = unsafe { wc::CertAddCertificateContextToStore(self.0, cert.0, wc::CERT_STORE_ADD_NEW, &mut stored) };
+        if ok != 0 {
+            return Ok(Some(Cert(stored)));
+        }
+        let error = io::Error::last_os_error();
+        if error.raw_os_error() == Some(CRYPT_E_EXISTS) {
+            Ok(None)
         } else {
-            Ok(Cert(stored))
+            Err(error)
         }
     }
 }
@@ -83,10 +113,19 @@ impl SystemStore {
 impl SystemStore {
     /// Writes pending changes to the registry now. Windows does this as it
     /// goes; Wine's registry store only on commit or its last release (a
-    /// deletion without it "succeeds" and the certificate stays).
-    fn commit(&self) {
+    /// deletion without it "succeeds" and the certificate stays), so only
+    /// the commit says whether Wine could write an addition.
+    fn commit(&self) -> io::Result<()> {
         // SAFETY: a valid store handle; COMMIT takes no parameter.
-        unsafe { wc::CertControlStore(self.0, 0, wc::CERT_STORE_CTRL_COMMIT, ptr::null()) };
+        if unsafe { wc::CertControlStore(self.0, 0, wc::CERT_STORE_CTRL_COMMIT, ptr::null()) } != 0 {
+            return Ok(());
+        }
+        let error = io::Error::last_os_error();
+        // A store that writes as it goes may have nothing to commit.
+        match error.raw_os_error().map(|code| code as u32) {
+            Some(ERROR_NOT_SUPPORTED | ERROR_CALL_NOT_IMPLEMENTED) => Ok(()),
+            _ => Err(error),
+        }
     }
 }
 
@@ -271,51 +310,21 @@ impl Cert {
         }
     }
 
+    /// The key container CERT_KEY_PROV_INFO_PROP_ID names, if any.
+    fn key_container(&self) -> Option<KeyContainer> {
+        let (words, len) = self.property_words(wc::CERT_KEY_PROV_INFO_PROP_ID)?;
+        if len < std::mem::size_of::<wc::CRYPT_KEY_PROV_INFO>() {
+            return None;
+        }
+        // SAFETY: crypt32 returned a CRYPT_KEY_PROV_INFO followed by the strings
+        // its pointers point into; the buffer is 8-byte aligned (see `property`)
+        // and stays alive while the strings are copied out.
+        unsafe { KeyContainer::from_prov_info(&*words.as_ptr().cast::<wc::CRYPT_KEY_PROV_INFO>()) }
+    }
+
     /// Deletes the key container named by CERT_KEY_PROV_INFO_PROP_ID.
     fn delete_key(&self) -> io::Result<()> {
-        let Some((words, _)) = self.property_words(wc::CERT_KEY_PROV_INFO_PROP_ID) else { return Ok(()) };
-        // SAFETY: crypt32 returned a CRYPT_KEY_PROV_INFO followed by the strings
-        // its pointers point into; the buffer is 8-byte aligned (see `property`).
-        let info = unsafe { &*words.as_ptr().cast::<wc::CRYPT_KEY_PROV_INFO>() };
-
-        if info.dwProvType == 0 {
-            // CNG: open the provider and the key by name, then delete it.
-            let mut provider: wc::NCRYPT_PROV_HANDLE = 0;
-            let mut key: wc::NCRYPT_KEY_HANDLE = 0;
-            // SAFETY: names are NUL-terminated strings inside `info`.
-            unsafe {
-                hresult(wc::NCryptOpenStorageProvider(&mut provider, info.pwszProvName, 0))?;
-                let opened = hresult(wc::NCryptOpenKey(
-                    provider,
-                    &mut key,
-                    info.pwszContainerName,
-                    0,
-                    info.dwFlags & wc::CRYPT_MACHINE_KEYSET,
-                ));
-                let deleted = opened.and_then(|()| hresult(wc::NCryptDeleteKey(key, 0)));
-                wc::NCryptFreeObject(provider);
-                deleted
-            }
-        } else {
-            let mut provider = 0usize;
-            // SAFETY: CRYPT_DELETEKEYSET deletes the container; no handle is returned to free.
-            let ok = unsafe {
-                wc::CryptAcquireContextW(
-                    &mut provider,
-                    info.pwszContainerName,
-                    info.pwszProvName,
-                    info.dwProvType,
-                    wc::CRYPT_DELETEKEYSET | (info.dwFlags & wc::CRYPT_MACHINE_KEYSET),
-                )
-            };
-            let error = io::Error::last_os_error();
-            // NTE_BAD_KEYSET: the container is already gone, which is the goal.
-            if ok == 0 && error.raw_os_error() != Some(NTE_BAD_KEYSET) {
-                Err(error)
-            } else {
-                Ok(())
-            }
-        }
+        self.key_container().map_or(Ok(()), |key| key.delete())
     }
 
     /// Removes the certificate from its store.
@@ -331,8 +340,6 @@ impl Cert {
         }
     }
 }
-
-const NTE_BAD_KEYSET: i32 = 0x8009_0016_u32 as i32;
 
 fn hresult(hr: i32) -> io::Result<()> {
     if hr == 0 {
@@ -495,17 +502,6 @@ impl WindowsStore {
             .find(|c| c.der() == identity.certificate.der.as_slice())
             .ok_or_else(|| Error::NotFound { prefix: identity.id.clone() })
     }
-
-    /// Undoes a partial import: removes the given certificates (and keys).
-    fn take_back(&self, added: Vec<(Cert, bool)>, stores: &[&SystemStore]) {
-        for (cert, with_key) in added {
-            if with_key {
-                let _ = cert.delete_key();
-            }
-            let _ = cert.delete();
-        }
-        stores.iter().for_each(|s| s.commit());
-    }
 }
 
 impl Keystore for WindowsStore {
@@ -529,83 +525,7 @@ impl Keystore for WindowsStore {
     }
 
     fn import_pkcs12(&self, pfx: &[u8], password: &Secret, exportable: bool) -> Result<ImportOutcome> {
-        // Wine's crypt32 drops friendly names on import; we set them from the file.
-        let contents = crate::pkcs12::read(pfx, password)?;
-        let friendly_name = contents.friendly_name().map(str::to_owned);
-        // The personal certificates are those whose public key is a key in
-        // the file, as certdesk's reader matched them. (Wine links the key to
-        // every certificate of the file; Windows only to the right one.)
-        let personal_ders: Vec<Vec<u8>> = contents
-            .keys
-            .iter()
-            .filter_map(|k| crate::pkcs12::certificate_for_key(&contents.certificates, k))
-            .map(|c| c.der.clone())
-            .collect();
-        let before = self.list()?;
-        let blob = wc::CRYPT_INTEGER_BLOB { cbData: pfx.len() as u32, pbData: pfx.as_ptr().cast_mut() };
-        let wide_password = Zeroizing::new(wide(password.expose()));
-        let mut flags = wc::CRYPT_USER_KEYSET;
-        if exportable {
-            flags |= wc::CRYPT_EXPORTABLE;
-        }
-        // SAFETY: `blob` and the password outlive the call; the returned
-        // memory store is closed by SystemStore's drop.
-        let temporary = unsafe { wc::PFXImportCertStore(&blob, wide_password.as_ptr(), flags) };
-        if temporary.is_null() {
-            return Err(self.refused("importing", io::Error::last_os_error()));
-        }
-        let temporary = SystemStore(temporary);
-        let personal = self.personal()?;
-        let intermediates = SystemStore::open("CA").map_err(|e| self.unavailable(&e.to_string()))?;
-        let mut added: Vec<(Cert, bool)> = Vec::new();
-        // Roots are decided from the file: Wine's import leaves self-signed
-        // certificates out of its result entirely.
-        let not_installed: Vec<String> = contents
-            .certificates
-            .iter()
-            .filter(|c| !personal_ders.contains(&c.der))
-            .filter_map(|c| Certificate::from_der(&c.der).ok())
-            .filter(|c| c.self_signed)
-            .map(|c| c.sha256)
-            .collect();
-        for cert in temporary.certificates() {
-            let Ok(parsed) = Certificate::from_der(cert.der()) else { continue };
-            let with_key = personal_ders.iter().any(|d| d.as_slice() == cert.der());
-            // Root certificates are never added silently: Windows asks the
-            // user itself before trusting a root.
-            let target = if with_key {
-                &personal
-            } else if parsed.self_signed {
-                continue;
-            } else {
-                &intermediates
-            };
-            let stored = match target.add(&cert) {
-                Ok(stored) => stored,
-                Err(e) => {
-                    self.take_back(added, &[&personal, &intermediates]);
-                    return Err(self.refused("adding a certificate", e));
-                }
-            };
-            if !with_key && stored.has_key() {
-                let _ = stored.forget_key();
-            }
-            if with_key && stored.friendly_name().is_none() {
-                if let Some(name) = &friendly_name {
-                    let _ = stored.set_friendly_name(name);
-                }
-            }
-            added.push((stored, with_key));
-        }
-        personal.commit();
-        intermediates.commit();
-        drop(added);
-        let after = self.list()?;
-        Ok(ImportOutcome {
-            added: after.into_iter().filter(|a| !before.iter().any(|b| b.id == a.id)).map(|a| a.id).collect(),
-            already_present: Vec::new(),
-            not_installed,
-        })
+        import::import_pkcs12(self, pfx, password, exportable)
     }
 
     fn issuer_candidates(&self) -> Result<Vec<Certificate>> {
@@ -642,7 +562,6 @@ impl Keystore for WindowsStore {
         for copy in copies {
             copy.delete().map_err(|e| self.refused("deleting the certificate", e))?;
         }
-        store.commit();
-        Ok(())
+        store.commit().map_err(|e| self.refused("saving the store after deleting the certificate", e))
     }
 }
