@@ -184,6 +184,15 @@ impl Element<'_> {
         post(&self.url("/click"), &json!({}));
     }
 
+    /// Scrolls the element to the middle of its scrolling box: WebKitWebDriver
+    /// does not scroll inside an element (a dialog's list) before a click.
+    pub fn scroll_into_view(&self) -> &Self {
+        let mut reference = serde_json::Map::new();
+        reference.insert(ELEMENT.to_owned(), Value::from(self.id.clone()));
+        self.app.execute("arguments[0].scrollIntoView({block: 'center'})", json!([reference]));
+        self
+    }
+
     pub fn type_text(&self, text: &str) {
         post(&self.url("/value"), &json!({"text": text}));
     }

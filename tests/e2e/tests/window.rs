@@ -295,11 +295,12 @@ fn check_a_site_names_the_certificate_to_use_and_the_site_accepts_it() {
     // The test server's CA is no root here: each certificate goes only after a yes.
     yamada.find("button").click();
     app.wait_for_text("Send it to this site anyway?");
-    app.find("[data-action=send-anyway]").click();
+    app.find("[data-action=send-anyway]").scroll_into_view().click();
     app.wait_for_text("Accepted: the site took this certificate.");
     let taro = app.find_all("[role=dialog] li").into_iter().find(|li| li.text().contains("Taro Other")).unwrap();
     taro.find("button").click();
-    app.find("[data-action=send-anyway]").click();
+    app.wait_for_text("Send it to this site anyway?");
+    app.find("[data-action=send-anyway]").scroll_into_view().click();
     app.wait_for_text("Rejected by the site");
     app.screenshot("check-a-site-en");
 }
