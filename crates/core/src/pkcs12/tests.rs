@@ -58,17 +58,16 @@ fn a_pbmac1_key_shorter_than_20_bytes_is_refused_as_forgeable() {
     assert_eq!(parse(None).unwrap_err().kind(), "corrupt");
 }
 
-/// A file of many encrypted blocks, each at the 10-million-round limit:
-/// refused before any round is spent, instead of keeping the reader busy
-/// for minutes.
-#[test]
-fn a_file_built_to_stall_the_reader_is_refused_quickly() {
+/// A file of `count` blocks encrypted with pbeWithSHAAnd3-KeyTripleDES at
+/// `iterations` rounds (key: two SHA-1 blocks, IV: one), holding nothing
+/// any password opens.
+fn file_of_encrypted_blocks(iterations: u64, count: usize) -> Vec<u8> {
     use super::ber::der;
     let scheme = der::sequence(&[
         &der::oid("1.2.840.113549.1.12.1.3"),
-        &der::sequence(&[&der::octet_string(&[1; 8]), &der::uint(10_000_000)]),
+        &der::sequence(&[&der::octet_string(&[1; 8]), &der::uint(iterations)]),
     ]);
-    let encrypted_block = der::sequence(&[
+    let block = der::sequence(&[
         &der::oid("1.2.840.113549.1.7.6"),
         &der::explicit(
             0,
@@ -78,13 +77,22 @@ fn a_file_built_to_stall_the_reader_is_refused_quickly() {
             ]),
         ),
     ]);
-    let blocks: Vec<&[u8]> = std::iter::repeat_n(encrypted_block.as_slice(), 10).collect();
-    let auth_safe = der::sequence(&blocks);
-    let file = der::sequence(&[
+    let blocks: Vec<&[u8]> = std::iter::repeat_n(block.as_slice(), count).collect();
+    der::sequence(&[
         &der::uint(3),
-        &der::sequence(&[&der::oid("1.2.840.113549.1.7.1"), &der::explicit(0, &der::octet_string(&auth_safe))]),
-    ]);
-    let err = read(&file, &crate::Secret::from("x")).unwrap_err();
+        &der::sequence(&[
+            &der::oid("1.2.840.113549.1.7.1"),
+            &der::explicit(0, &der::octet_string(&der::sequence(&blocks))),
+        ]),
+    ])
+}
+
+/// A file of many encrypted blocks, each at the 10-million-round limit:
+/// refused before any round is spent, instead of keeping the reader busy
+/// for minutes.
+#[test]
+fn a_file_built_to_stall_the_reader_is_refused_quickly() {
+    let err = read(&file_of_encrypted_blocks(10_000_000, 10), &crate::Secret::from("x")).unwrap_err();
     assert_eq!(err.kind(), "unsupported", "{err}");
     assert!(err.to_string().contains("rounds of key derivation"), "{err}");
 }
@@ -107,33 +115,13 @@ fn key_derivation_work_counts_rounds_blocks_and_hashes() {
 /// together: the third is refused before its derivation runs.
 #[test]
 fn the_budget_counts_every_encrypted_block_of_a_file() {
-    use super::ber::der;
-    // pbeWithSHAAnd3-KeyTripleDES: key (2 SHA-1 blocks) and IV (1), 1,500,000 rounds: 4.5 million each.
-    let scheme = der::sequence(&[
-        &der::oid("1.2.840.113549.1.12.1.3"),
-        &der::sequence(&[&der::octet_string(&[1; 8]), &der::uint(1_500_000)]),
-    ]);
-    let block = der::sequence(&[
-        &der::oid("1.2.840.113549.1.7.6"),
-        &der::explicit(
-            0,
-            &der::sequence(&[
-                &der::uint(0),
-                &der::sequence(&[&der::oid("1.2.840.113549.1.7.1"), &scheme, &der::tlv(0x80, &[0u8; 16])]),
-            ]),
-        ),
-    ]);
-    let file = |blocks: usize| {
-        let blocks: Vec<&[u8]> = std::iter::repeat_n(block.as_slice(), blocks).collect();
-        der::sequence(&[
-            &der::uint(3),
-            &der::sequence(&[
-                &der::oid("1.2.840.113549.1.7.1"),
-                &der::explicit(0, &der::octet_string(&der::sequence(&blocks))),
-            ]),
-        ])
-    };
-    assert_eq!(read(&file(2), &crate::Secret::from("x")).unwrap_err().kind(), "wrong_password", "9 million fit");
-    let err = read(&file(3), &crate::Secret::from("x")).unwrap_err();
+    // 1,500,000 rounds for a key of two blocks and an IV of one: 4.5 million a block.
+    let x = crate::Secret::from("x");
+    assert_eq!(
+        read(&file_of_encrypted_blocks(1_500_000, 2), &x).unwrap_err().kind(),
+        "wrong_password",
+        "9 million fit"
+    );
+    let err = read(&file_of_encrypted_blocks(1_500_000, 3), &x).unwrap_err();
     assert!(err.to_string().contains("rounds of key derivation"), "13.5 million do not: {err}");
 }
