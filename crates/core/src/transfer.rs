@@ -240,6 +240,7 @@ pub fn export_to_folder(
     std::fs::create_dir_all(folder)
         .map_err(|e| Error::io(format!("cannot create the folder {}", folder.display()), e))?;
     let mut named: Vec<&Path> = Vec::new();
+    remove_abandoned_partials(folder);
     let result = (|| {
         let mut partials = Vec::with_capacity(planned.len() + 1);
         for (index, (target, file)) in targets.iter().zip(&planned).enumerate() {
@@ -330,6 +331,7 @@ pub fn save_private_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(
     if !overwrite && path.exists() {
         return Err(Error::AlreadyExists { path: path.to_path_buf() });
     }
+    remove_abandoned_partials(folder_of(path));
     let partial = write_partial(path, bytes)?;
     give_name(partial, path, overwrite)?;
     sync_folder(folder_of(path));
@@ -345,10 +347,10 @@ fn folder_of(path: &Path) -> &Path {
 
 /// The first half of a save: `bytes` in a hidden temporary file (0600)
 /// beside `path`, written and synced to disk, not yet under the user's name.
+/// Callers clear the folder of abandoned ones first (`remove_abandoned_partials`), once.
 fn write_partial(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
     let folder = folder_of(path);
     let io = |what: &str, e: std::io::Error| Error::io(format!("{what} {}", path.display()), e);
-    remove_abandoned_partials(folder);
     // tempfile creates the file 0600 on Unix.
     let mut temp = tempfile::Builder::new()
         .prefix(".certdesk-")

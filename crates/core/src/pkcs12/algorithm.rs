@@ -244,7 +244,7 @@ impl Scheme {
                     return Ok(None);
                 }
                 budget.charge_decryption(cipher, data.len())?;
-                let plain = cipher.decrypt(key, iv, data);
+                let plain = cipher.decrypt_all(key, iv, data);
                 Ok(plain.filter(|p| ber::parse(p).is_ok_and(|n| n.tag == tag::SEQUENCE)))
             };
         match self {

@@ -293,13 +293,10 @@ impl Cipher {
         }
     }
 
-    /// The block size of a block cipher; `None` for the stream cipher RC4.
+    /// The block size of a block cipher, which in CBC is its IV's length;
+    /// `None` for the stream cipher RC4, which has no IV.
     pub fn block_len(self) -> Option<usize> {
-        match self {
-            Cipher::Aes128Cbc | Cipher::Aes192Cbc | Cipher::Aes256Cbc => Some(16),
-            Cipher::DesEde3Cbc | Cipher::DesEde2Cbc | Cipher::Rc2Cbc(_) => Some(8),
-            Cipher::Rc4 => None,
-        }
+        Some(self.iv_len()).filter(|&len| len > 0)
     }
 
     /// How many AES bytes decrypting one byte costs: TripleDES and RC2 run
@@ -335,7 +332,9 @@ impl Cipher {
         self.decrypt_all(key, iv, data)
     }
 
-    fn decrypt_all(self, key: &[u8], iv: &[u8], data: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    /// Decrypts without the padding check of the last block first: for a
+    /// caller that has made it already (`padding_fits`).
+    pub(super) fn decrypt_all(self, key: &[u8], iv: &[u8], data: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
         fn cbc<C>(key: &[u8], iv: &[u8], data: &[u8]) -> Option<Vec<u8>>
         where
             C: BlockCipherDecrypt + KeyInit,
