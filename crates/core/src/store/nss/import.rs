@@ -23,6 +23,7 @@ use sha1::Digest as _;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::NssStore;
+use crate::dn::DistinguishedName;
 use crate::error::{Error, Result};
 use crate::pkcs12::{self, ber, CertBag, KeyBag, Pkcs12};
 use crate::store::ImportOutcome;
@@ -117,7 +118,8 @@ impl NssStore {
         }
         crate::fault::at("nss-import-after-certificates")?;
         for (key, cert, id, kind) in keys {
-            let nickname = nicknames.for_certificate(cert)?;
+            let (_, x509) = X509Certificate::from_der(&cert.der).map_err(|e| damaged(&e))?;
+            let nickname = nicknames.for_certificate(&x509, cert.friendly_name.as_deref());
             self.import_key(session, key, kind, cert, &id, &nickname, exportable, created)?;
         }
         Ok(())
@@ -236,7 +238,7 @@ impl NssStore {
         }
         let (_, x509) = X509Certificate::from_der(&cert.der).map_err(|e| damaged(&e))?;
         let serial = ber::der::tlv(ber::tag::INTEGER, x509.raw_serial());
-        let nickname = nicknames.for_certificate(cert)?;
+        let nickname = nicknames.for_certificate(&x509, cert.friendly_name.as_deref());
         nicknames.note(x509.subject().as_raw().to_vec(), nickname.clone());
         let mut template = vec![
             Attribute::Class(ObjectClass::CERTIFICATE),
@@ -276,18 +278,18 @@ impl Nicknames {
     /// The nickname NSS will show: that of a certificate with the same
     /// subject if there is one, else the file's friendly name or the
     /// certificate's name, numbered when another subject already uses it.
-    fn for_certificate(&self, cert: &CertBag) -> Result<String> {
-        let (_, x509) = X509Certificate::from_der(&cert.der).map_err(|e| damaged(&e))?;
+    fn for_certificate(&self, x509: &X509Certificate<'_>, friendly_name: Option<&str>) -> String {
         if let Some(nickname) = self.by_subject.get(x509.subject().as_raw()) {
-            return Ok(nickname.clone());
+            return nickname.clone();
         }
-        let wanted = cert
-            .friendly_name
-            .clone()
+        let subject = DistinguishedName::from_x509(x509.subject());
+        let wanted = friendly_name
             .filter(|n| !n.trim().is_empty())
-            .or_else(|| crate::model::Certificate::from_der(&cert.der).ok().map(|c| c.display_name().to_owned()))
-            .unwrap_or_else(|| "certdesk import".to_owned());
-        Ok(unused_nickname(&wanted, &self.taken))
+            .or_else(|| subject.common_name())
+            .unwrap_or(&subject.rfc4514)
+            .to_owned();
+        let wanted = if wanted.is_empty() { "certdesk import".to_owned() } else { wanted };
+        unused_nickname(&wanted, &self.taken)
     }
 }
 
