@@ -539,3 +539,16 @@ fn trust_says_whether_each_chain_reaches_a_root_this_computer_trusts() {
     let lonely = shown.as_array().unwrap().iter().find(|e| e["name"] == "Lonely Leaf").unwrap();
     assert_eq!(lonely["trust"], serde_json::json!({"trust": "issuer_not_installed", "issuer": "Absent CA"}));
 }
+
+/// The key listing the tests rely on fails loudly when certutil cannot read
+/// the database: "no keys" is an answer only when certutil says so.
+#[test]
+fn reading_the_keys_of_a_database_certutil_cannot_open_fails_the_test() {
+    let tmp = tempfile::tempdir().unwrap();
+    let empty = tmp.path().join("empty");
+    new_nss_db(&empty);
+    assert!(nss_keys(&empty).is_empty(), "an empty database has no keys");
+    let missing = tmp.path().join("no-such-db");
+    let read = std::panic::catch_unwind(|| nss_keys(&missing));
+    assert!(read.is_err(), "a database certutil cannot open is not an empty one");
+}

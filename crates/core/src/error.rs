@@ -52,6 +52,14 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// What certdesk wrote did not read back as it meant to write it: a
+    /// fault of the writer or of the disk, caught before the file took its name.
+    #[error(
+        "{what} did not read back as certdesk wrote it ({why}); nothing was saved. \
+         Try again; if it happens again, save to another disk"
+    )]
+    NotVerified { what: String, why: String },
+
     #[error("cancelled; nothing was changed")]
     Cancelled,
 
@@ -86,6 +94,7 @@ impl Error {
         "tool_missing",
         "already_exists",
         "io",
+        "not_verified",
         "cancelled",
         "network",
         "server_not_trusted",
@@ -107,6 +116,7 @@ impl Error {
             Error::ToolMissing { .. } => "tool_missing",
             Error::AlreadyExists { .. } => "already_exists",
             Error::Io { .. } => "io",
+            Error::NotVerified { .. } => "not_verified",
             Error::Cancelled => "cancelled",
             Error::Network { .. } => "network",
             Error::ServerNotTrusted { .. } => "server_not_trusted",
@@ -174,6 +184,7 @@ mod tests {
             Error::ToolMissing { tool: "pk12util", package: "libnss3-tools" },
             Error::AlreadyExists { path: "/x".into() },
             Error::io("x", std::io::Error::other("y")),
+            Error::NotVerified { what: "x".into(), why: "y".into() },
             Error::Cancelled,
             Error::Network { what: "x".into(), why: "y".into() },
             Error::ServerNotTrusted { site: "h:443".into(), why: "x".into() },

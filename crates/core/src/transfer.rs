@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+use crate::fault;
 use crate::model::{Certificate, Identity};
 use crate::pkcs12::{self, Contents, Pkcs12, Profile};
 use crate::secret::Secret;
@@ -346,8 +347,12 @@ fn folder_of(path: &Path) -> &Path {
 }
 
 /// The first half of a save: `bytes` in a hidden temporary file (0600)
-/// beside `path`, written and synced to disk, not yet under the user's name.
-/// Callers clear the folder of abandoned ones first (`remove_abandoned_partials`), once.
+/// beside `path`, written, synced to disk and read back, not yet under the
+/// user's name. Callers clear the folder of abandoned ones first
+/// (`remove_abandoned_partials`), once. Each step ends at a pause point
+/// (`save:temp-created`, `save:written`, `save:synced`) where a test build
+/// can be killed, to show that no moment of a save leaves a partial file
+/// under the user's name.
 fn write_partial(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
     let folder = folder_of(path);
     let io = |what: &str, e: std::io::Error| Error::io(format!("{what} {}", path.display()), e);
@@ -357,10 +362,44 @@ fn write_partial(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
         .suffix(".partial")
         .tempfile_in(folder)
         .map_err(|e| io("cannot create a file next to", e))?;
+    fault::pause_at("save:temp-created");
     // Through the file itself: the temporary name is ours, not the user's business.
-    temp.as_file_mut().write_all(bytes).map_err(|e| io("cannot write", e))?;
+    temp.as_file_mut().write_all(&as_the_disk_takes_it(bytes)).map_err(|e| io("cannot write", e))?;
+    fault::pause_at("save:written");
     temp.as_file().sync_all().map_err(|e| io("cannot write", e))?;
+    fault::pause_at("save:synced");
+    read_back(&temp, bytes, path)?;
     Ok(temp)
+}
+
+/// `bytes`, or with `CERTDESK_FAULT=save-disk-damages-file` in a test build
+/// one bit off: a disk that does not keep what it was given.
+fn as_the_disk_takes_it(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if !fault::damages("save-disk-damages-file") || bytes.is_empty() {
+        return bytes.into();
+    }
+    let mut damaged = bytes.to_vec();
+    damaged[bytes.len() / 2] ^= 1;
+    damaged.into()
+}
+
+/// Reads the synced temporary file again and compares it with what was
+/// meant to be written: a short write or a damaged file never takes the
+/// user's name (dropping `temp` removes it).
+fn read_back(temp: &tempfile::NamedTempFile, meant: &[u8], path: &Path) -> Result<()> {
+    use std::io::Read as _;
+    let mut back = Vec::with_capacity(meant.len());
+    temp.reopen()
+        .and_then(|mut file| file.read_to_end(&mut back))
+        .map_err(|e| Error::io(format!("cannot read back what was written for {}", path.display()), e))?;
+    if back != meant {
+        let differs = match back.iter().zip(meant).position(|(a, b)| a != b) {
+            Some(at) => format!("byte {at} of {} differs", meant.len()),
+            None => format!("{} bytes came back of the {} written", back.len(), meant.len()),
+        };
+        return Err(Error::NotVerified { what: path.display().to_string(), why: differs });
+    }
+    Ok(())
 }
 
 /// The second half: the written file takes `path` in one rename, so the
@@ -375,6 +414,7 @@ fn give_name(partial: tempfile::NamedTempFile, path: &Path, overwrite: bool) -> 
             _ => io(e.error),
         })?;
     }
+    fault::pause_at("save:renamed");
     Ok(())
 }
 
@@ -388,6 +428,7 @@ fn sync_folder(folder: &Path) {
     }
     #[cfg(not(unix))]
     let _ = folder;
+    fault::pause_at("save:folder-synced");
 }
 
 /// A save cut short by SIGKILL or a power cut leaves its hidden temporary

@@ -3,7 +3,7 @@ import type { MessageKey } from './i18n';
 
 const known = new Set<string>([
   'not_found', 'ambiguous_id', 'invalid_input', 'bad_certificate', 'wrong_password', 'corrupt', 'unsupported',
-  'not_exportable', 'store_unavailable', 'store', 'tool_missing', 'already_exists', 'io', 'cancelled', 'network',
+  'not_exportable', 'store_unavailable', 'store', 'tool_missing', 'already_exists', 'io', 'not_verified', 'cancelled', 'network',
   'server_not_trusted', 'internal',
 ]);
 

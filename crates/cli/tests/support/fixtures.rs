@@ -214,7 +214,14 @@ pub fn nss_keys(db: &Path) -> Vec<String> {
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    // "certutil: no keys found" exits non-zero; that is a valid answer here.
+    // "certutil: no keys found" exits non-zero; that, and only that, is a valid answer here:
+    // any other failure (a database it cannot open) must fail the test, not read as "no keys".
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success() || said.contains("certutil: no keys found"),
+        "certutil -K failed on {}: {said}",
+        db.display()
+    );
     String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.starts_with('<')).map(str::to_owned).collect()
 }
 

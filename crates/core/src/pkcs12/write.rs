@@ -134,7 +134,16 @@ pub fn write(contents: &Contents<'_>, password: &Secret, profile: Profile) -> Re
     ]);
 
     let key_scheme = profile.encryption();
-    let encrypted_key = key_scheme.encrypt(password, contents.key_pkcs8);
+    let encrypted_key = if crate::fault::damages("pkcs12-writer-damages-key") {
+        // A writer bug made on demand: the file holds a key one bit off, which only the read-back can notice.
+        let mut damaged = zeroize::Zeroizing::new(contents.key_pkcs8.to_vec());
+        if let Some(last) = damaged.last_mut() {
+            *last ^= 1;
+        }
+        key_scheme.encrypt(password, &damaged)
+    } else {
+        key_scheme.encrypt(password, contents.key_pkcs8)
+    };
     let shrouded = der::sequence(&[&key_scheme.to_der(), &der::octet_string(&encrypted_key)]);
     let key_bag = der::sequence(&[&der::oid("1.2.840.113549.1.12.10.1.2"), &der::explicit(0, &shrouded), &attrs]);
     let key_info = data_content_info(&der::sequence(&[&key_bag]));
@@ -148,10 +157,10 @@ pub fn write(contents: &Contents<'_>, password: &Secret, profile: Profile) -> Re
 }
 
 fn verify_written(file: &[u8], contents: &Contents<'_>, password: &Secret) -> Result<(), Error> {
-    let failed = |what: &str| Error::Corrupt {
-        why: format!("certdesk wrote a file whose {what} did not read back; nothing was saved"),
-    };
-    let back = super::read(file, password)?;
+    let failed =
+        |what: &str| Error::NotVerified { what: "the new file".into(), why: format!("its {what} came back different") };
+    let back = super::read(file, password)
+        .map_err(|e| Error::NotVerified { what: "the new file".into(), why: format!("it cannot be read: {e}") })?;
     if back.keys.len() != 1 || back.keys[0].pkcs8.as_slice() != contents.key_pkcs8 {
         return Err(failed("key"));
     }

@@ -212,6 +212,7 @@ export const en = {
   'error.tool_missing': 'A program certdesk needs is not installed.',
   'error.already_exists': 'A file with that name already exists. Tick "Replace existing files" or choose another place.',
   'error.io': 'A file could not be read or written.',
+  'error.not_verified': 'The file did not read back as it was written, so nothing was saved. Try again, or save to another disk.',
   'error.cancelled': 'Cancelled. Nothing was changed.',
   'error.network': 'The site could not be reached. Check the address, the network and any proxy.',
   'error.server_not_trusted': 'The site is not trusted by this computer, so your certificate was not sent. Check the address.',
