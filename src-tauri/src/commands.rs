@@ -99,7 +99,10 @@ pub async fn certificate_details(state: State<'_, AppState>, id: String) -> Repl
         let (store, overview) = open()?;
         let identity = overview.resolve(&[&id])?[0];
         let kept_apart = store.issuer_candidates()?;
-        let chain = transfer::chain_of(&identity.certificate, &transfer::chain_pool(&overview.identities, &kept_apart));
+        let chain = certdesk_core::chain::issuers_of(
+            &identity.certificate,
+            &certdesk_core::chain::pool(&overview.identities, &kept_apart),
+        );
         let top = chain.last().copied().unwrap_or(&identity.certificate);
         let chain_complete = top.self_signed;
         Ok(Details {
@@ -112,17 +115,13 @@ pub async fn certificate_details(state: State<'_, AppState>, id: String) -> Repl
                     subject: c.subject.rfc4514.clone(),
                     issuer: c.issuer.rfc4514.clone(),
                     sha256: c.sha256.clone(),
-                    not_after: rfc3339(c.not_after),
+                    not_after: certdesk_core::model::rfc3339(c.not_after),
                 })
                 .collect(),
             chain_complete,
         })
     })
     .await
-}
-
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
 /// What a file holds, before anything is written. Without a password, a

@@ -18,10 +18,6 @@ fn date(t: OffsetDateTime) -> String {
     t.date().to_string()
 }
 
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
-}
-
 fn short_id(id: &str) -> &str {
     &id[..id.len().min(12)]
 }
@@ -183,8 +179,8 @@ pub fn show(identity: &Identity, health: &Assessment, trust: Option<&Trust>, jso
         ("Issuer", cert.issuer.rfc4514.clone()),
         ("Status", health.status.as_str().replace('_', " ")),
         ("Superseded by", health.superseded_by.clone().unwrap_or_else(|| "(no)".into())),
-        ("Valid from", rfc3339(cert.not_before)),
-        ("Valid until", rfc3339(cert.not_after)),
+        ("Valid from", certdesk_core::model::rfc3339(cert.not_before)),
+        ("Valid until", certdesk_core::model::rfc3339(cert.not_after)),
         ("Serial", cert.serial.clone()),
         ("SHA-1", cert.sha1.clone()),
         ("SHA-256 (id)", cert.sha256.clone()),
@@ -290,7 +286,7 @@ pub fn cleanup(candidates: &[(&Identity, &CleanupCandidate)], apply: bool, json:
                     "id": i.id,
                     "subject": i.certificate.subject.rfc4514,
                     "issuer": i.certificate.issuer.rfc4514,
-                    "not_after": rfc3339(i.certificate.not_after),
+                    "not_after": certdesk_core::model::rfc3339(i.certificate.not_after),
                     "reasons": c.reasons,
                 })
             })

@@ -54,10 +54,6 @@ pub struct Inspection {
     pub compatibility: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
-}
-
 fn certificate_report(der: &[u8], friendly_name: Option<String>, is_leaf: bool) -> Result<CertificateReport> {
     let c = Certificate::from_der(der)?;
     Ok(CertificateReport {
@@ -66,8 +62,8 @@ fn certificate_report(der: &[u8], friendly_name: Option<String>, is_leaf: bool) 
         serial: c.serial,
         sha1: c.sha1,
         sha256: c.sha256,
-        not_before: rfc3339(c.not_before),
-        not_after: rfc3339(c.not_after),
+        not_before: crate::model::rfc3339(c.not_before),
+        not_after: crate::model::rfc3339(c.not_after),
         friendly_name,
         is_leaf,
     })

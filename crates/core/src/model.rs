@@ -430,3 +430,8 @@ mod tests {
         assert_eq!(find_by_id_prefix(&ids(), "山田太郎さんの証明書").unwrap_err().kind(), "invalid_input");
     }
 }
+
+/// A time as RFC 3339 (`2027-03-31T23:59:59Z`): how certdesk's JSON, the app and the CLI write times.
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}

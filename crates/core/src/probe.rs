@@ -185,7 +185,7 @@ pub fn probe(
     identity: Option<&Identity>,
     if_untrusted: IfUntrusted,
 ) -> Result<ProbeReport> {
-    let roots = Arc::new(system_roots());
+    let roots = Arc::new(crate::chain::system_roots());
     let first = handshake(target, &roots, None, false)?;
     // rustls checks the server's certificate after its CertificateRequest
     // (TLS 1.3 sends that first; TLS 1.2 before ServerHelloDone, when the
@@ -206,7 +206,7 @@ pub fn probe(
             .collect()
     });
     let kept_apart = store.issuer_candidates()?;
-    let pool = crate::transfer::chain_pool(&overview.identities, &kept_apart);
+    let pool = crate::chain::pool(&overview.identities, &kept_apart);
     let candidates = match &requested {
         Some(cas) => rank(overview, &pool, cas),
         None => Vec::new(),
@@ -241,7 +241,7 @@ fn rank(overview: &Overview, pool: &[&Certificate], cas: &[DistinguishedName]) -
         .filter(|(i, _)| i.key.has_private_key() && !i.certificate.is_ca)
         .map(|(identity, health): (&Identity, &Assessment)| {
             let cert = &identity.certificate;
-            let chain = crate::transfer::chain_of(cert, pool);
+            let chain = crate::chain::issuers_of(cert, pool);
             let matches = named(&cert.issuer) || chain.iter().any(|c| named(&c.subject) || named(&c.issuer));
             let status_rank = match health.status {
                 Status::Valid => 0,
@@ -296,7 +296,7 @@ fn try_identity(
 ) -> Result<Handshake> {
     let mut chain = vec![CertificateDer::from(identity.certificate.der.clone())];
     chain.extend(
-        crate::transfer::chain_of(&identity.certificate, pool)
+        crate::chain::issuers_of(&identity.certificate, pool)
             .iter()
             .filter(|c| !c.self_signed)
             .map(|c| CertificateDer::from(c.der.clone())),
@@ -338,14 +338,6 @@ struct Observed {
 
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls_graviola::default_provider())
-}
-
-/// The roots this computer trusts (`SSL_CERT_FILE` and `SSL_CERT_DIR` are honoured).
-pub fn system_roots() -> rustls::RootCertStore {
-    let mut roots = rustls::RootCertStore::empty();
-    let found = rustls_native_certs::load_native_certs();
-    roots.add_parsable_certificates(found.certs);
-    roots
 }
 
 /// The certificate a handshake answers the CertificateRequest with.

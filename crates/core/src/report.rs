@@ -36,10 +36,6 @@ pub struct ListEntry {
     pub defects: Vec<Defect>,
 }
 
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
-}
-
 impl ListEntry {
     pub fn new(identity: &Identity, health: &Assessment) -> Self {
         let cert = &identity.certificate;
@@ -53,8 +49,8 @@ impl ListEntry {
             serial: cert.serial.clone(),
             sha1: cert.sha1.clone(),
             sha256: cert.sha256.clone(),
-            not_before: rfc3339(cert.not_before),
-            not_after: rfc3339(cert.not_after),
+            not_before: crate::model::rfc3339(cert.not_before),
+            not_after: crate::model::rfc3339(cert.not_after),
             status: health.status.as_str(),
             superseded: health.superseded(),
             superseded_by: health.superseded_by.clone(),

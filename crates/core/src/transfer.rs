@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
+use crate::chain;
 use crate::error::{Error, Result};
 use crate::fault;
 use crate::model::{Certificate, Identity};
@@ -99,34 +100,6 @@ pub fn convert(contents: &Pkcs12, password: &Secret, profile: Profile) -> Result
     )
 }
 
-/// The certificates a chain is built from: every listed identity's, and the
-/// CA certificates the store keeps apart (`Keystore::issuer_candidates`).
-pub fn chain_pool<'a>(all: &'a [Identity], kept_apart: &'a [Certificate]) -> Vec<&'a Certificate> {
-    all.iter().map(|i| &i.certificate).chain(kept_apart).collect()
-}
-
-/// The issuers of `leaf` found in `pool`, upward, ending at a self-signed
-/// certificate or where the pool has no issuer; a loop ends it.
-pub fn chain_of<'a>(leaf: &Certificate, pool: &[&'a Certificate]) -> Vec<&'a Certificate> {
-    let mut chain: Vec<&Certificate> = Vec::new();
-    let mut current = leaf;
-    while !current.self_signed {
-        let issuer = pool.iter().copied().find(|c| {
-            c.subject.same_name_as(&current.issuer)
-                && c.sha256 != leaf.sha256
-                && !chain.iter().any(|seen| seen.sha256 == c.sha256)
-        });
-        match issuer {
-            Some(i) => {
-                chain.push(i);
-                current = i;
-            }
-            None => break,
-        }
-    }
-    chain
-}
-
 /// Exports `identity` with its key (and chain) from `store` as a PKCS#12
 /// file in `profile`, verified by reading it back.
 pub fn export_identity(
@@ -140,7 +113,7 @@ pub fn export_identity(
     let key: Zeroizing<Vec<u8>> = store.export_private_key(identity)?;
     let chain: Vec<Vec<u8>> = if include_chain {
         let kept_apart = store.issuer_candidates()?;
-        chain_of(&identity.certificate, &chain_pool(all, &kept_apart)).iter().map(|c| c.der.clone()).collect()
+        chain::issuers_of(&identity.certificate, &chain::pool(all, &kept_apart)).iter().map(|c| c.der.clone()).collect()
     } else {
         Vec::new()
     };

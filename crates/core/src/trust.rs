@@ -47,7 +47,7 @@ pub fn assess(
     roots: &[TrustAnchor<'_>],
     now: OffsetDateTime,
 ) -> Vec<Trust> {
-    let pool = crate::transfer::chain_pool(identities, kept_apart);
+    let pool = crate::chain::pool(identities, kept_apart);
     let intermediates: Vec<CertificateDer<'_>> =
         pool.iter().filter(|c| c.is_ca && !c.self_signed).map(|c| CertificateDer::from(c.der.as_slice())).collect();
     let algorithms = rustls_graviola::default_provider().signature_verification_algorithms.all;
@@ -88,7 +88,7 @@ fn trust_of(
     match verified {
         Ok(_) => Trust::Trusted,
         Err(webpki::Error::UnknownIssuer) => {
-            let chain = crate::transfer::chain_of(cert, pool);
+            let chain = crate::chain::issuers_of(cert, pool);
             let top = chain.last().copied().unwrap_or(cert);
             let name = |dn: &crate::dn::DistinguishedName| dn.common_name().unwrap_or(&dn.rfc4514).to_owned();
             if top.self_signed {

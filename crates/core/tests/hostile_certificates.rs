@@ -60,8 +60,8 @@ fn use_as_listed(variant: Certificate, sound: &Certificate, roots: &[TrustAnchor
         serde_json::to_string(&entry).expect("a list entry serialises");
         serde_json::to_string(identity).expect("an identity serialises");
         let _ = transfer::export_file_name(identity);
-        let pool = transfer::chain_pool(&identities, &[]);
-        let _ = transfer::chain_of(&identity.certificate, &pool);
+        let pool = certdesk_core::chain::pool(&identities, &[]);
+        let _ = certdesk_core::chain::issuers_of(&identity.certificate, &pool);
     }
     let _ = health::cleanup_candidates(&identities, &assessments);
     let targets: Vec<&Identity> = identities.iter().collect();
