@@ -2,8 +2,9 @@
 //! front end embedded) in a WebKitGTK window, through `tauri-driver` and
 //! Debian's `WebKitWebDriver`, over the W3C WebDriver protocol.
 //!
-//! `scripts/e2e` builds the app, copies it aside and runs these tests under
-//! Xvfb with `CERTDESK_E2E_APP` naming the copy.
+//! `scripts/e2e` builds the app and its .deb package, unpacks the package and
+//! runs these tests under Xvfb with `CERTDESK_E2E_APP` naming the binary
+//! inside it, `usr/bin/certdesk-app`.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -115,6 +116,11 @@ impl App {
         self.wait_for(&format!("the text {text:?}"), || self.page_text().contains(text).then_some(()));
     }
 
+    /// The address of the page the window shows.
+    pub fn current_url(&self) -> String {
+        request("GET", &self.url("/url"), None).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    }
+
     pub fn page_text(&self) -> String {
         self.execute("return document.body.innerText", json!([])).as_str().unwrap_or_default().to_owned()
     }
@@ -134,6 +140,23 @@ impl App {
             "window.__CERTDESK_E2E__ ??= { answers: [] }; window.__CERTDESK_E2E__.answers.push(arguments[0]);",
             json!([answer]),
         );
+    }
+
+    /// Calls the app's Rust side as the front end does (`invoke` of
+    /// `@tauri-apps/api/core`, through the same IPC and the same capability
+    /// checks): the command's answer, or its error as text.
+    pub fn invoke(&self, command: &str, args: Value) -> Result<Value, String> {
+        let answer = self.execute_async(
+            "const [command, args, done] = arguments;
+             window.__TAURI_INTERNALS__.invoke(command, args).then(
+               (value) => done({ ok: value ?? null }),
+               (error) => done({ error: typeof error === 'string' ? error : JSON.stringify(error) }));",
+            json!([command, args]),
+        );
+        match answer.get("error") {
+            Some(error) => Err(error.as_str().unwrap_or_default().to_owned()),
+            None => Ok(answer["ok"].clone()),
+        }
     }
 
     /// Sends keys to whatever has focus.

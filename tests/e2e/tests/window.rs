@@ -304,3 +304,22 @@ fn check_a_site_names_the_certificate_to_use_and_the_site_accepts_it() {
     app.wait_for_text("Rejected by the site");
     app.screenshot("check-a-site-en");
 }
+
+/// Every test is worth what the binary under test is: the one users install,
+/// with its front end inside it, not a development build.
+#[test]
+fn the_window_is_the_packaged_app_showing_the_front_end_embedded_in_it() {
+    let store = tempfile::tempdir().unwrap();
+    new_nss_db(store.path());
+    let app = App::launch(store.path(), "en_US.UTF-8"); // not `start`: a dev build never shows rows
+    let page = app.wait_for("a page", || Some(app.current_url()).filter(|u| !u.is_empty() && u != "about:blank"));
+    assert!(
+        page.starts_with("tauri://localhost"),
+        "the front end served from inside the binary, not the dev server: {page}"
+    );
+    assert_eq!(
+        app.invoke("plugin:app|bundle_type", json!({})),
+        Ok(json!("deb")),
+        "the binary from the .deb (the bundler marks only the copy it packs)"
+    );
+}
