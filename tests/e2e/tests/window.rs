@@ -244,7 +244,7 @@ fn clean_up_deletes_the_ticked_candidates_and_keeps_the_unticked() {
     );
     let left = String::from_utf8_lossy(&hanakos.stdout).to_string();
     assert_eq!(left.matches("BEGIN CERTIFICATE").count(), 1, "the superseded one deleted, the current one kept");
-    assert_eq!(pem_sha256(&left), pem_sha256(&std::fs::read_to_string(template().dir.join("hanako-new.pem")).unwrap()));
+    assert_eq!(pem_sha256(&left), fixture_sha256("hanako-new"));
 }
 
 #[test]
@@ -262,16 +262,117 @@ fn switching_to_japanese_shows_japanese_labels() {
     app.screenshot("app-ja");
 }
 
-fn pem_sha256(pem: &str) -> String {
+/// OpenSSL's output for `args` with `input` on its standard input.
+fn openssl(args: &[&str], input: &[u8]) -> String {
+    use std::io::Write as _;
     let mut child = Command::new("openssl")
-        .args(["x509", "-noout", "-fingerprint", "-sha256"])
+        .args(args)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    use std::io::Write as _;
-    child.stdin.take().unwrap().write_all(pem.as_bytes()).unwrap();
-    String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "openssl {args:?} failed");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A PEM certificate's SHA-256 thumbprint by OpenSSL, written as certdesk writes it (lowercase hex).
+fn pem_sha256(pem: &str) -> String {
+    let fingerprint = openssl(&["x509", "-noout", "-fingerprint", "-sha256"], pem.as_bytes());
+    fingerprint.trim().rsplit('=').next().unwrap().replace(':', "").to_lowercase()
+}
+
+/// The thumbprint of a fixture's certificate (`<dir>/<file>.pem`).
+fn fixture_sha256(file: &str) -> String {
+    pem_sha256(&std::fs::read_to_string(template().dir.join(format!("{file}.pem"))).unwrap())
+}
+
+/// What `openssl pkcs12` finds in a file opened with `password`.
+#[derive(Debug)]
+struct OpensslReading {
+    keys: usize,
+    certificates: usize,
+    /// The certificate the key belongs to (`-clcerts`), by thumbprint.
+    leaf_sha256: String,
+    /// Whether the key's public half is the leaf's public key.
+    key_matches_leaf: bool,
+}
+
+fn read_with_openssl(file: &Path, password: &str) -> OpensslReading {
+    let pass = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(pass.path(), password).unwrap();
+    let pkcs12 = |options: &[&str]| {
+        let out = run(Command::new("openssl")
+            .args(["pkcs12", "-in"])
+            .arg(file)
+            .arg("-passin")
+            .arg(format!("file:{}", pass.path().display()))
+            .args(options));
+        // OpenSSL 3.0 prints a BMPString friendlyName as the low bytes of its characters: not UTF-8.
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let everything = pkcs12(&["-nodes"]);
+    let leaf = pkcs12(&["-nokeys", "-clcerts"]);
+    let key = pkcs12(&["-nocerts", "-nodes"]);
+    OpensslReading {
+        keys: everything.matches("-----BEGIN PRIVATE KEY-----").count(),
+        certificates: everything.matches("-----BEGIN CERTIFICATE-----").count(),
+        leaf_sha256: pem_sha256(&leaf),
+        key_matches_leaf: openssl(&["pkey", "-pubout"], key.as_bytes())
+            == openssl(&["x509", "-noout", "-pubkey"], leaf.as_bytes()),
+    }
+}
+
+/// An OpenSSL `-subj` name ("/CN=Bob/O=Example Corp") in RFC 4514 form, most specific first.
+fn rfc4514(subj: &str) -> String {
+    subj.trim_start_matches('/').split('/').rev().collect::<Vec<_>>().join(",")
+}
+
+/// One entry of `certdesk-export.txt`.
+#[derive(Debug)]
+struct Listed {
+    file: String,
+    subject: String,
+    issuer: String,
+    sha256: String,
+}
+
+/// The entries of an export list: after its header, one block per file.
+fn listed(list: &str) -> Vec<Listed> {
+    list.split("\n\n")
+        .skip(1)
+        .map(|block| {
+            let field = |label: &str| {
+                block.lines().find_map(|l| l.trim_start().strip_prefix(label)).unwrap_or_default().trim().to_owned()
+            };
+            Listed {
+                file: block.lines().next().unwrap_or_default().to_owned(),
+                subject: field("Subject:"),
+                issuer: field("Issued by:"),
+                sha256: field("SHA-256:"),
+            }
+        })
+        .collect()
+}
+
+fn mode_of(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// Types the export password twice and sets the target through the "Choose…" button's chooser.
+fn fill_in_export(app: &App, password: &str, target: &Path) {
+    let fields = app.wait_for("two password fields", || {
+        let f = app.find_all("[role=dialog] input[type=password]");
+        (f.len() == 2).then_some(f)
+    });
+    fields[0].type_text(password);
+    fields[1].type_text(password);
+    app.answer_file_chooser(json!(target));
+    app.find("[role=dialog] .target button").click();
+    app.wait_for("the chosen target", || {
+        (app.find("#export-target").attribute("value").as_deref() == Some(target.to_str().unwrap())).then_some(())
+    });
 }
 
 #[test]
@@ -322,4 +423,46 @@ fn the_window_is_the_packaged_app_showing_the_front_end_embedded_in_it() {
         Ok(json!("deb")),
         "the binary from the .deb (the bundler marks only the copy it packs)"
     );
+}
+
+#[test]
+fn export_all_writes_one_private_file_per_certificate_openssl_reads_and_a_list_without_the_password() {
+    const PASSWORD: &str = "moving day 2026";
+    let (tmp, _db, app) = start("en_US.UTF-8");
+    app.find("[data-action=export-all]").click();
+    app.wait_for_text(&format!("{} certificate(s) to export", LEAVES.len()));
+    let folder = tmp.path().join("for the new PC"); // not there yet: the export makes it
+    fill_in_export(&app, PASSWORD, &folder);
+    app.find("[role=dialog] button[type=submit]").click();
+    app.wait_for_text("Verified");
+    app.wait_for_text("certdesk-export.txt");
+
+    let mut files: Vec<String> =
+        std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    files.sort();
+    assert_eq!(files.len(), LEAVES.len() + 1, "one file per certificate and the list, nothing left over: {files:?}");
+    for file in &files {
+        assert_eq!(mode_of(&folder.join(file)), 0o600, "{file} is readable by its owner only");
+    }
+    let list = std::fs::read_to_string(folder.join("certdesk-export.txt")).unwrap();
+    assert!(!list.contains(PASSWORD), "the list holds no password:\n{list}");
+    let entries = listed(&list);
+    assert_eq!(entries.len(), LEAVES.len(), "{list}");
+    let cas = ["Enterprise Premium CA - G2", "Other CA"];
+    for &(fixture, subject, ca, ..) in LEAVES {
+        let sha256 = fixture_sha256(fixture);
+        let entry =
+            entries.iter().find(|e| e.sha256 == sha256).unwrap_or_else(|| panic!("the list names {subject}:\n{list}"));
+        assert_eq!(entry.subject, rfc4514(subject), "{list}");
+        assert_eq!(entry.issuer, rfc4514(&format!("/CN={}/O=Example Trust", cas[ca])), "{list}");
+        assert!(
+            files.contains(&entry.file),
+            "the list names the file {:?} as it is in the folder: {files:?}",
+            entry.file
+        );
+        let reading = read_with_openssl(&folder.join(&entry.file), PASSWORD);
+        assert_eq!(reading.leaf_sha256, sha256, "{} holds {subject}", entry.file);
+        assert_eq!((reading.keys, reading.certificates), (1, 2), "{}: its key, and it with its CA", entry.file);
+        assert!(reading.key_matches_leaf, "{}: the key is that certificate's", entry.file);
+    }
 }
