@@ -86,6 +86,14 @@ impl App {
         answer.ok().and_then(|v| v[ELEMENT].as_str().map(|id| Element { app: self, id: id.to_owned() }))
     }
 
+    /// The first element matching `css` whose text is `text`, waiting for it
+    /// as `find` does: buttons are named by what they say, as people find them.
+    pub fn find_with_text(&self, css: &str, text: &str) -> Element<'_> {
+        self.wait_for(&format!("{css} saying {text:?}"), || {
+            self.find_all(css).into_iter().find(|e| e.text().trim() == text)
+        })
+    }
+
     pub fn find_all(&self, css: &str) -> Vec<Element<'_>> {
         let answer = post(&self.url("/elements"), &json!({"using": "css selector", "value": css}));
         answer

@@ -466,3 +466,40 @@ fn export_all_writes_one_private_file_per_certificate_openssl_reads_and_a_list_w
         assert!(reading.key_matches_leaf, "{}: the key is that certificate's", entry.file);
     }
 }
+
+#[test]
+fn a_backup_export_interrupts_the_deletion_of_the_certificate_that_still_works_and_then_it_goes_on() {
+    const PASSWORD: &str = "bob's backup";
+    let (tmp, db, app) = start("en_US.UTF-8");
+    row(&app, "Bob Expiring").click();
+    app.find("[data-action=delete]").click();
+    app.wait_for_text("Delete 1 certificate(s)?");
+    app.find_with_text("[role=dialog] button", "Delete").click();
+    app.wait_for_text("This is the certificate that still works");
+    app.find_with_text("[role=dialog] button", "Export a backup first").click();
+
+    app.wait_for_text("1 certificate(s) to export");
+    let backup = tmp.path().join("Bob backup.pfx");
+    fill_in_export(&app, PASSWORD, &backup);
+    app.find("[role=dialog] button[type=submit]").click();
+    app.wait_for_text("Verified");
+    assert!(nicknames(&db).contains("Bob Expiring"), "nothing deleted while the backup is made");
+    app.find_with_text("[role=dialog] button", "Close").click();
+
+    // Back at the deletion, asked afresh: both questions, Bob's still being the certificate that works.
+    app.wait_for_text("Delete 1 certificate(s)?");
+    app.find_with_text("[role=dialog] button", "Delete").click();
+    app.wait_for_text("This is the certificate that still works");
+    app.find_with_text("[role=dialog] button", "Delete anyway").click();
+    app.wait_for_text("Deleted 1 certificate(s).");
+    assert!(!nicknames(&db).contains("Bob Expiring"), "gone from NSS:\n{}", nicknames(&db));
+    assert!(!nss_keys(&db).iter().any(|k| k.contains("Bob")), "with its key: {:?}", nss_keys(&db));
+    app.find_with_text("[role=dialog] button", "Close").click();
+    app.wait_for("Bob's row to go", || (!rows(&app).contains(&"Bob Expiring".to_owned())).then_some(()));
+
+    assert_eq!(mode_of(&backup), 0o600);
+    let reading = read_with_openssl(&backup, PASSWORD);
+    assert_eq!(reading.leaf_sha256, fixture_sha256("bob"), "the backup holds Bob's certificate");
+    assert_eq!(reading.keys, 1, "with its key");
+    assert!(reading.key_matches_leaf);
+}
