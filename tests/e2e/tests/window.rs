@@ -22,6 +22,8 @@ struct Fixture {
     dir: PathBuf,
     db: PathBuf,
     newcomer_p12: PathBuf,
+    /// A second NSS database, holding only the newcomer: the store chosen in the settings.
+    other_db: PathBuf,
 }
 
 /// (file, subject, CA: 0 = Enterprise Premium CA - G2 / 1 = Other CA, from, until, friendly name)
@@ -43,25 +45,31 @@ fn template() -> &'static Fixture {
         let cas = [Ca::new(&root, "Enterprise Premium CA - G2"), Ca::new(&root, "Other CA")];
         let db = root.join("nssdb");
         new_nss_db(&db);
-        let password_file = root.join("file-password");
-        std::fs::write(&password_file, FILE_PASSWORD).unwrap();
-        for &(file, subject, ca, from, until, friendly) in LEAVES {
-            issue(&cas[ca], &root, &Leaf::new(file, subject, from, until), now);
-            let p12 = pkcs12_with_password(&root, file, friendly, Some(&cas[ca]), FILE_PASSWORD);
+        let install = |p12: &Path, db: &Path, password: &str| {
+            let password_file = root.join("pk12util-password");
+            std::fs::write(&password_file, password).unwrap();
             run(Command::new("pk12util")
                 .arg("-i")
-                .arg(&p12)
+                .arg(p12)
                 .arg("-d")
                 .arg(format!("sql:{}", db.display()))
                 .arg("-w")
                 .arg(&password_file));
+        };
+        for &(file, subject, ca, from, until, friendly) in LEAVES {
+            issue(&cas[ca], &root, &Leaf::new(file, subject, from, until), now);
+            let p12 = pkcs12_with_password(&root, file, friendly, Some(&cas[ca]), FILE_PASSWORD);
+            install(&p12, &db, FILE_PASSWORD);
         }
         let mut server = Leaf::new("server", "/CN=localhost", -1, 300);
         server.extensions = "localhost";
         issue(&Ca::new(&root, "Server CA"), &root, &server, now);
         issue(&cas[0], &root, &Leaf::new("newcomer", "/CN=Newcomer Suzuki/O=Example Corp", -1, 400), now);
         let newcomer_p12 = pkcs12_with_password(&root, "newcomer", "Newcomer", Some(&cas[0]), IMPORT_PASSWORD);
-        Fixture { dir: root, db, newcomer_p12 }
+        let other_db = root.join("other-nssdb");
+        new_nss_db(&other_db);
+        install(&newcomer_p12, &other_db, IMPORT_PASSWORD);
+        Fixture { dir: root, db, newcomer_p12, other_db }
     })
 }
 
@@ -502,4 +510,55 @@ fn a_backup_export_interrupts_the_deletion_of_the_certificate_that_still_works_a
     assert_eq!(reading.leaf_sha256, fixture_sha256("bob"), "the backup holds Bob's certificate");
     assert_eq!(reading.keys, 1, "with its key");
     assert!(reading.key_matches_leaf);
+}
+
+/// The status chip of the (first) row named `name`: its words, without the icon.
+fn status(app: &App, name: &str) -> String {
+    row(app, name);
+    let chip = app.execute(
+        "return [...document.querySelectorAll('[role=option]')].find(r => r.querySelector('.name').textContent === arguments[0]).querySelector('.chip').lastChild.textContent.trim()",
+        json!([name]),
+    );
+    chip.as_str().unwrap().to_owned()
+}
+
+fn set_renewal_days(app: &App, days: u32) {
+    app.find("[data-action=settings]").click();
+    let field = app.find("#renewal-days");
+    field.clear();
+    field.type_text(&days.to_string());
+    app.find("[role=dialog] button[type=submit]").click();
+    app.wait_for("the settings to close", || app.try_find("[role=dialog]").is_none().then_some(()));
+}
+
+#[test]
+fn the_renewal_window_in_the_settings_decides_which_certificates_are_expiring_soon() {
+    let (_tmp, _db, app) = start("en_US.UTF-8");
+    assert_eq!(status(&app, "Bob Expiring"), "Expiring soon", "30 days left, within the default 90");
+    assert_eq!(status(&app, "山田 太郎"), "Valid", "365 days left");
+    set_renewal_days(&app, 20);
+    app.wait_for("Bob to be valid with a 20-day window", || (status(&app, "Bob Expiring") == "Valid").then_some(()));
+    assert_eq!(status(&app, "山田 太郎"), "Valid");
+    assert_eq!(status(&app, "Alice Expired"), "Expired", "expired whatever the window");
+    set_renewal_days(&app, 400);
+    app.wait_for("山田 to be expiring with a 400-day window", || {
+        (status(&app, "山田 太郎") == "Expiring soon").then_some(())
+    });
+    assert_eq!(status(&app, "Bob Expiring"), "Expiring soon");
+}
+
+#[test]
+fn choosing_another_store_folder_in_the_settings_lists_that_stores_certificates() {
+    let (tmp, db, app) = start("en_US.UTF-8");
+    let other = tmp.path().join("other store");
+    copy_dir(&template().other_db, &other);
+    app.wait_for_text(&format!("Store: nss:{}", db.display()));
+    app.find("[data-action=settings]").click();
+    app.wait_for_text("Certificate store");
+    app.answer_file_chooser(json!(other));
+    app.find_with_text("[role=dialog] button", "Another folder…").click();
+    app.wait_for_text(&format!("Folder: {}", other.display()));
+    app.find("[role=dialog] button[type=submit]").click();
+    app.wait_for("the other store's certificates", || (rows(&app) == ["Newcomer Suzuki"]).then_some(()));
+    app.wait_for_text(&format!("Store: nss:{}", other.display()));
 }
