@@ -562,3 +562,15 @@ fn choosing_another_store_folder_in_the_settings_lists_that_stores_certificates(
     app.wait_for("the other store's certificates", || (rows(&app) == ["Newcomer Suzuki"]).then_some(()));
     app.wait_for_text(&format!("Store: nss:{}", other.display()));
 }
+
+#[test]
+fn site_preferences_say_this_computer_has_none_on_linux() {
+    let (_tmp, _db, app) = start("en_US.UTF-8");
+    app.find("[data-action=prefs]").click();
+    app.wait_for_text("Identity preferences are a macOS feature; this computer does not use them.");
+    assert!(app.try_find("[role=dialog] table").is_none(), "no table of preferences");
+    let buttons: Vec<String> = app.find_all("[role=dialog] button").iter().map(|b| b.text()).collect();
+    assert_eq!(buttons, ["Close"], "nothing to delete");
+    app.find_with_text("[role=dialog] button", "Close").click();
+    app.wait_for("the dialog to close", || app.try_find("[role=dialog]").is_none().then_some(()));
+}
