@@ -167,6 +167,35 @@ impl App {
         }
     }
 
+    /// Drags `paths` over the window (its drop highlight should show).
+    pub fn drag_files_over(&self, paths: &[&Path]) {
+        self.emit_drag_event("tauri://drag-enter", paths);
+    }
+
+    /// Drops `paths` on the window.
+    pub fn drop_files(&self, paths: &[&Path]) {
+        self.emit_drag_event("tauri://drag-drop", paths);
+    }
+
+    /// WebDriver cannot make a native drag, so the tests start at Tauri's
+    /// event manager: this emits `event` with the payload Tauri gives it
+    /// (`{paths, position}`) to the window's label through the event plugin's
+    /// `emit_to`, the same manager call (`emit_to`, `EventTarget::labeled`)
+    /// Tauri makes for a native drop, so it reaches the page's listeners
+    /// (`onDragDropEvent`) the same way. Not covered: WebKitGTK's drop on the
+    /// webview, wry's drag-drop handler and tauri-runtime-wry's message for
+    /// it, and Tauri's `on_window_event` (its `manager/window.rs`) turning
+    /// that into this event, which there also adds the dropped paths to the
+    /// asset scope (certdesk does not use it: it reads files through its own
+    /// commands).
+    fn emit_drag_event(&self, event: &str, paths: &[&Path]) {
+        let window = self.execute("return window.__TAURI_INTERNALS__.metadata.currentWindow.label", json!([]));
+        let target = json!({"kind": "AnyLabel", "label": window});
+        let payload = json!({"paths": paths, "position": {"x": 400.0, "y": 300.0}});
+        self.invoke("plugin:event|emit_to", json!({"target": target, "event": event, "payload": payload}))
+            .unwrap_or_else(|e| panic!("emitting {event}: {e}"));
+    }
+
     /// Sends keys to whatever has focus.
     pub fn press(&self, keys: &str) {
         let active = request("GET", &self.url("/element/active"), None).unwrap();

@@ -574,3 +574,32 @@ fn site_preferences_say_this_computer_has_none_on_linux() {
     app.find_with_text("[role=dialog] button", "Close").click();
     app.wait_for("the dialog to close", || app.try_find("[role=dialog]").is_none().then_some(()));
 }
+
+/// Driven from Tauri's event manager on (`App::drop_files`): the
+/// `tauri://drag-enter` and `tauri://drag-drop` events a native drop becomes,
+/// emitted to the window as Tauri emits them; their delivery to the page; the
+/// page's `onDragDropEvent` listener (the highlight, the .pfx/.p12 filter);
+/// the import. Not driven: the native GTK drop and wry's and Tauri's turning
+/// it into those events.
+#[test]
+fn dropping_a_pfx_file_on_the_window_opens_its_import_and_installs_it() {
+    let (tmp, db, app) = start("en_US.UTF-8");
+    let p12 = &template().newcomer_p12;
+    let notes = tmp.path().join("notes.txt");
+    std::fs::write(&notes, "not a certificate").unwrap();
+    app.drag_files_over(&[p12, &notes]);
+    app.wait_for_text("Drop .pfx or .p12 files to import them");
+    app.drop_files(&[p12, &notes]);
+    app.wait_for_text("File 1 of 1: newcomer.p12"); // the .txt left out
+    assert!(app.try_find(".drop").is_none(), "the drop highlight goes");
+    let password = app.find("input[type=password]");
+    password.type_text(IMPORT_PASSWORD);
+    password.type_text(keys::ENTER);
+    app.wait_for_text("Newcomer Suzuki");
+    app.find_with_text("[role=dialog] button", "Import").click();
+    app.wait_for_text("Imported 1 certificate(s)");
+    app.find_with_text("[role=dialog] button", "Close").click();
+    row(&app, "Newcomer Suzuki");
+    assert!(nicknames(&db).contains("Newcomer"), "NSS lists it:\n{}", nicknames(&db));
+    assert!(nss_keys(&db).iter().any(|k| k.contains("Newcomer")), "with its key: {:?}", nss_keys(&db));
+}
