@@ -36,7 +36,7 @@ pub struct App {
     driver: Child,
     base: String,
     pub session: String,
-    _config: tempfile::TempDir,
+    config: tempfile::TempDir,
 }
 
 impl App {
@@ -69,7 +69,7 @@ impl App {
         let caps = json!({"capabilities": {"alwaysMatch": {"tauri:options": {"application": app}}}});
         let answer = post(&format!("{base}/session"), &caps);
         let session = answer["sessionId"].as_str().expect("a session id").to_owned();
-        App { driver, base, session, _config: config }
+        App { driver, base, session, config }
     }
 
     fn url(&self, path: &str) -> String {
@@ -122,6 +122,13 @@ impl App {
     /// Waits until the page's text contains `text`.
     pub fn wait_for_text(&self, text: &str) {
         self.wait_for(&format!("the text {text:?}"), || self.page_text().contains(text).then_some(()));
+    }
+
+    /// The settings the app saved (`settings.json` in its configuration
+    /// folder, named by the identifier in `tauri.conf.json`), or null.
+    pub fn saved_settings(&self) -> Value {
+        let file = self.config.path().join("app.certdesk.desktop/settings.json");
+        std::fs::read(file).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok()).unwrap_or(Value::Null)
     }
 
     /// The address of the page the window shows.

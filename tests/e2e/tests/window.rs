@@ -561,6 +561,20 @@ fn choosing_another_store_folder_in_the_settings_lists_that_stores_certificates(
     app.find("[role=dialog] button[type=submit]").click();
     app.wait_for("the other store's certificates", || (rows(&app) == ["Newcomer Suzuki"]).then_some(()));
     app.wait_for_text(&format!("Store: nss:{}", other.display()));
+    assert_eq!(app.saved_settings()["store"], json!(format!("nss:{}", other.display())), "and saved");
+}
+
+/// `CERTDESK_STORE` opens another store for one run (README, `state.rs`):
+/// saving other settings must not make it the saved choice, which the next
+/// run without it would open.
+#[test]
+fn saving_other_settings_leaves_the_store_given_by_certdesk_store_to_this_run() {
+    let (_tmp, db, app) = start("en_US.UTF-8");
+    set_renewal_days(&app, 60);
+    let saved = app.saved_settings();
+    assert_eq!(saved["renewal_days"], json!(60), "{saved}");
+    assert_eq!(saved["store"], json!(null), "no store chosen, none saved: {saved}");
+    app.wait_for_text(&format!("Store: nss:{}", db.display()));
 }
 
 #[test]
