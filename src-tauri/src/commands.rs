@@ -404,8 +404,11 @@ pub async fn get_settings(state: State<'_, AppState>) -> Reply<SettingsView> {
     .await
 }
 
+/// `store_chosen`: the user picked the store in this dialog; otherwise
+/// `settings.store` is the saved choice sent back, and a `CERTDESK_STORE`
+/// given for this run stays in force.
 #[tauri::command]
-pub async fn save_settings(state: State<'_, AppState>, settings: Settings) -> Reply<()> {
+pub async fn save_settings(state: State<'_, AppState>, settings: Settings, store_chosen: bool) -> Reply<()> {
     settings.validate().map_err(|why| IpcError::from(Error::InvalidInput(why)))?;
     if let Some(spec) = &settings.store {
         spec.parse::<certdesk_core::StoreSpec>()?;
@@ -413,7 +416,7 @@ pub async fn save_settings(state: State<'_, AppState>, settings: Settings) -> Re
     if let Some(path) = &state.settings_path {
         settings.save(path)?;
     }
-    state.replace_settings(settings);
+    state.replace_settings(settings, store_chosen);
     Ok(())
 }
 

@@ -35,9 +35,11 @@ impl AppState {
         self.settings().store.and_then(|s| s.parse().ok()).unwrap_or_else(StoreSpec::default_for_this_os)
     }
 
-    /// A store chosen in the settings replaces the override for the rest of the run.
-    pub fn replace_settings(&self, settings: Settings) {
-        if settings.store != self.settings().store {
+    /// A store chosen in the settings (`store_chosen`) replaces the override
+    /// for the rest of the run, even the saved one chosen again; saving other
+    /// settings leaves it, so the override stays this run's and is not saved.
+    pub fn replace_settings(&self, settings: Settings, store_chosen: bool) {
+        if store_chosen {
             *self.store_override.lock().unwrap_or_else(|e| e.into_inner()) = None;
         }
         *self.settings.lock().unwrap_or_else(|e| e.into_inner()) = settings;
@@ -45,5 +47,36 @@ impl AppState {
 
     pub fn renewal_window(&self) -> time::Duration {
         time::Duration::days(i64::from(self.settings().renewal_days))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn started_with_an_override() -> AppState {
+        AppState {
+            settings: Mutex::new(Settings::default()),
+            settings_path: None,
+            store_override: Mutex::new(Some("nss:/given/for/this/run".parse().unwrap())),
+        }
+    }
+
+    #[test]
+    fn saving_other_settings_keeps_the_override_and_choosing_a_store_ends_it() {
+        let state = started_with_an_override();
+        state.replace_settings(Settings { renewal_days: 30, ..Settings::default() }, false);
+        assert_eq!(state.store().to_string(), "nss:/given/for/this/run");
+        assert_eq!(state.settings().store, None, "the override is not the saved choice");
+
+        state.replace_settings(Settings { store: Some("nss:/chosen".into()), ..Settings::default() }, true);
+        assert_eq!(state.store().to_string(), "nss:/chosen");
+    }
+
+    #[test]
+    fn choosing_the_saved_store_again_ends_the_override_too() {
+        let state = started_with_an_override();
+        state.replace_settings(Settings::default(), true);
+        assert_eq!(state.store().to_string(), StoreSpec::default_for_this_os().to_string());
     }
 }

@@ -216,6 +216,34 @@ describe('preferences and settings', () => {
     expect(await screen.findByRole('button', { name: 'インポート…' })).toBeTruthy();
     expect(calls.find((c) => c.cmd === 'save_settings')?.args.settings).toEqual({ renewal_days: 90, language: 'ja', store: null });
   });
+
+  it('saves a store given for this run (CERTDESK_STORE) only when it is chosen', async () => {
+    const calls = backend({
+      get_settings: () => ({
+        settings: { renewal_days: 90, language: 'auto', store: null },
+        store: 'nss:/run/only',
+        store_choices: [{ spec: 'nss:/home/me/.pki/nssdb', kind: 'default', label: '' }],
+        store_is_choosable: true,
+      }),
+      save_settings: () => null,
+    });
+    render(App);
+    const saved = () => calls.filter((c) => c.cmd === 'save_settings').map((c) => c.args);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Settings' }));
+    let dialog = within(await screen.findByRole('dialog'));
+    expect((await dialog.findByLabelText(/Folder: \/run\/only/) as HTMLInputElement).checked).toBe(true);
+    await fireEvent.input(dialog.getByLabelText(/Show "expiring soon"/), { target: { value: '30' } });
+    await fireEvent.click(dialog.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(saved()).toHaveLength(1));
+    expect(saved()[0]).toEqual({ settings: { renewal_days: 30, language: 'auto', store: null }, storeChosen: false });
+
+    await fireEvent.click(await screen.findByRole('button', { name: 'Settings' }));
+    dialog = within(await screen.findByRole('dialog'));
+    await fireEvent.click(await dialog.findByLabelText(/The shared NSS database/));
+    await fireEvent.click(dialog.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(saved()).toHaveLength(2));
+    expect(saved()[1]).toEqual({ settings: { renewal_days: 90, language: 'auto', store: null }, storeChosen: true });
+  });
 });
 
 describe('trust and the site check', () => {

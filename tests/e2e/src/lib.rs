@@ -2,8 +2,9 @@
 //! front end embedded) in a WebKitGTK window, through `tauri-driver` and
 //! Debian's `WebKitWebDriver`, over the W3C WebDriver protocol.
 //!
-//! `scripts/e2e` builds the app, copies it aside and runs these tests under
-//! Xvfb with `CERTDESK_E2E_APP` naming the copy.
+//! `scripts/e2e` builds the app and its .deb package, unpacks the package and
+//! runs these tests under Xvfb with `CERTDESK_E2E_APP` naming the binary
+//! inside it, `usr/bin/certdesk-app`.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -35,7 +36,7 @@ pub struct App {
     driver: Child,
     base: String,
     pub session: String,
-    _config: tempfile::TempDir,
+    config: tempfile::TempDir,
 }
 
 impl App {
@@ -68,7 +69,7 @@ impl App {
         let caps = json!({"capabilities": {"alwaysMatch": {"tauri:options": {"application": app}}}});
         let answer = post(&format!("{base}/session"), &caps);
         let session = answer["sessionId"].as_str().expect("a session id").to_owned();
-        App { driver, base, session, _config: config }
+        App { driver, base, session, config }
     }
 
     fn url(&self, path: &str) -> String {
@@ -83,6 +84,14 @@ impl App {
     pub fn try_find(&self, css: &str) -> Option<Element<'_>> {
         let answer = request("POST", &self.url("/element"), Some(&json!({"using": "css selector", "value": css})));
         answer.ok().and_then(|v| v[ELEMENT].as_str().map(|id| Element { app: self, id: id.to_owned() }))
+    }
+
+    /// The first element matching `css` whose text is `text`, waiting for it
+    /// as `find` does: buttons are named by what they say, as people find them.
+    pub fn find_with_text(&self, css: &str, text: &str) -> Element<'_> {
+        self.wait_for(&format!("{css} saying {text:?}"), || {
+            self.find_all(css).into_iter().find(|e| e.text().trim() == text)
+        })
     }
 
     pub fn find_all(&self, css: &str) -> Vec<Element<'_>> {
@@ -115,6 +124,18 @@ impl App {
         self.wait_for(&format!("the text {text:?}"), || self.page_text().contains(text).then_some(()));
     }
 
+    /// The settings the app saved (`settings.json` in its configuration
+    /// folder, named by the identifier in `tauri.conf.json`), or null.
+    pub fn saved_settings(&self) -> Value {
+        let file = self.config.path().join("app.certdesk.desktop/settings.json");
+        std::fs::read(file).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok()).unwrap_or(Value::Null)
+    }
+
+    /// The address of the page the window shows.
+    pub fn current_url(&self) -> String {
+        request("GET", &self.url("/url"), None).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    }
+
     pub fn page_text(&self) -> String {
         self.execute("return document.body.innerText", json!([])).as_str().unwrap_or_default().to_owned()
     }
@@ -134,6 +155,52 @@ impl App {
             "window.__CERTDESK_E2E__ ??= { answers: [] }; window.__CERTDESK_E2E__.answers.push(arguments[0]);",
             json!([answer]),
         );
+    }
+
+    /// Calls the app's Rust side as the front end does (`invoke` of
+    /// `@tauri-apps/api/core`, through the same IPC and the same capability
+    /// checks): the command's answer, or its error as text.
+    pub fn invoke(&self, command: &str, args: Value) -> Result<Value, String> {
+        let answer = self.execute_async(
+            "const [command, args, done] = arguments;
+             window.__TAURI_INTERNALS__.invoke(command, args).then(
+               (value) => done({ ok: value ?? null }),
+               (error) => done({ error: typeof error === 'string' ? error : JSON.stringify(error) }));",
+            json!([command, args]),
+        );
+        match answer.get("error") {
+            Some(error) => Err(error.as_str().unwrap_or_default().to_owned()),
+            None => Ok(answer["ok"].clone()),
+        }
+    }
+
+    /// Drags `paths` over the window (its drop highlight should show).
+    pub fn drag_files_over(&self, paths: &[&Path]) {
+        self.emit_drag_event("tauri://drag-enter", paths);
+    }
+
+    /// Drops `paths` on the window.
+    pub fn drop_files(&self, paths: &[&Path]) {
+        self.emit_drag_event("tauri://drag-drop", paths);
+    }
+
+    /// WebDriver cannot make a native drag, so the tests start at Tauri's
+    /// event manager: this emits `event` with the payload Tauri gives it
+    /// (`{paths, position}`) to the window's label through the event plugin's
+    /// `emit_to`, the same manager call (`emit_to`, `EventTarget::labeled`)
+    /// Tauri makes for a native drop, so it reaches the page's listeners
+    /// (`onDragDropEvent`) the same way. Not covered: WebKitGTK's drop on the
+    /// webview, wry's drag-drop handler and tauri-runtime-wry's message for
+    /// it, and Tauri's `on_window_event` (its `manager/window.rs`) turning
+    /// that into this event, which there also adds the dropped paths to the
+    /// asset scope (certdesk does not use it: it reads files through its own
+    /// commands).
+    fn emit_drag_event(&self, event: &str, paths: &[&Path]) {
+        let window = self.execute("return window.__TAURI_INTERNALS__.metadata.currentWindow.label", json!([]));
+        let target = json!({"kind": "AnyLabel", "label": window});
+        let payload = json!({"paths": paths, "position": {"x": 400.0, "y": 300.0}});
+        self.invoke("plugin:event|emit_to", json!({"target": target, "event": event, "payload": payload}))
+            .unwrap_or_else(|e| panic!("emitting {event}: {e}"));
     }
 
     /// Sends keys to whatever has focus.

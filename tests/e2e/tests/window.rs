@@ -22,6 +22,8 @@ struct Fixture {
     dir: PathBuf,
     db: PathBuf,
     newcomer_p12: PathBuf,
+    /// A second NSS database, holding only the newcomer: the store chosen in the settings.
+    other_db: PathBuf,
 }
 
 /// (file, subject, CA: 0 = Enterprise Premium CA - G2 / 1 = Other CA, from, until, friendly name)
@@ -43,25 +45,31 @@ fn template() -> &'static Fixture {
         let cas = [Ca::new(&root, "Enterprise Premium CA - G2"), Ca::new(&root, "Other CA")];
         let db = root.join("nssdb");
         new_nss_db(&db);
-        let password_file = root.join("file-password");
-        std::fs::write(&password_file, FILE_PASSWORD).unwrap();
-        for &(file, subject, ca, from, until, friendly) in LEAVES {
-            issue(&cas[ca], &root, &Leaf::new(file, subject, from, until), now);
-            let p12 = pkcs12_with_password(&root, file, friendly, Some(&cas[ca]), FILE_PASSWORD);
+        let install = |p12: &Path, db: &Path, password: &str| {
+            let password_file = root.join("pk12util-password");
+            std::fs::write(&password_file, password).unwrap();
             run(Command::new("pk12util")
                 .arg("-i")
-                .arg(&p12)
+                .arg(p12)
                 .arg("-d")
                 .arg(format!("sql:{}", db.display()))
                 .arg("-w")
                 .arg(&password_file));
+        };
+        for &(file, subject, ca, from, until, friendly) in LEAVES {
+            issue(&cas[ca], &root, &Leaf::new(file, subject, from, until), now);
+            let p12 = pkcs12_with_password(&root, file, friendly, Some(&cas[ca]), FILE_PASSWORD);
+            install(&p12, &db, FILE_PASSWORD);
         }
         let mut server = Leaf::new("server", "/CN=localhost", -1, 300);
         server.extensions = "localhost";
         issue(&Ca::new(&root, "Server CA"), &root, &server, now);
         issue(&cas[0], &root, &Leaf::new("newcomer", "/CN=Newcomer Suzuki/O=Example Corp", -1, 400), now);
         let newcomer_p12 = pkcs12_with_password(&root, "newcomer", "Newcomer", Some(&cas[0]), IMPORT_PASSWORD);
-        Fixture { dir: root, db, newcomer_p12 }
+        let other_db = root.join("other-nssdb");
+        new_nss_db(&other_db);
+        install(&newcomer_p12, &other_db, IMPORT_PASSWORD);
+        Fixture { dir: root, db, newcomer_p12, other_db }
     })
 }
 
@@ -244,7 +252,7 @@ fn clean_up_deletes_the_ticked_candidates_and_keeps_the_unticked() {
     );
     let left = String::from_utf8_lossy(&hanakos.stdout).to_string();
     assert_eq!(left.matches("BEGIN CERTIFICATE").count(), 1, "the superseded one deleted, the current one kept");
-    assert_eq!(pem_sha256(&left), pem_sha256(&std::fs::read_to_string(template().dir.join("hanako-new.pem")).unwrap()));
+    assert_eq!(pem_sha256(&left), fixture_sha256("hanako-new"));
 }
 
 #[test]
@@ -262,16 +270,117 @@ fn switching_to_japanese_shows_japanese_labels() {
     app.screenshot("app-ja");
 }
 
-fn pem_sha256(pem: &str) -> String {
+/// OpenSSL's output for `args` with `input` on its standard input.
+fn openssl(args: &[&str], input: &[u8]) -> String {
+    use std::io::Write as _;
     let mut child = Command::new("openssl")
-        .args(["x509", "-noout", "-fingerprint", "-sha256"])
+        .args(args)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    use std::io::Write as _;
-    child.stdin.take().unwrap().write_all(pem.as_bytes()).unwrap();
-    String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "openssl {args:?} failed");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A PEM certificate's SHA-256 thumbprint by OpenSSL, written as certdesk writes it (lowercase hex).
+fn pem_sha256(pem: &str) -> String {
+    let fingerprint = openssl(&["x509", "-noout", "-fingerprint", "-sha256"], pem.as_bytes());
+    fingerprint.trim().rsplit('=').next().unwrap().replace(':', "").to_lowercase()
+}
+
+/// The thumbprint of a fixture's certificate (`<dir>/<file>.pem`).
+fn fixture_sha256(file: &str) -> String {
+    pem_sha256(&std::fs::read_to_string(template().dir.join(format!("{file}.pem"))).unwrap())
+}
+
+/// What `openssl pkcs12` finds in a file opened with `password`.
+#[derive(Debug)]
+struct OpensslReading {
+    keys: usize,
+    certificates: usize,
+    /// The certificate the key belongs to (`-clcerts`), by thumbprint.
+    leaf_sha256: String,
+    /// Whether the key's public half is the leaf's public key.
+    key_matches_leaf: bool,
+}
+
+fn read_with_openssl(file: &Path, password: &str) -> OpensslReading {
+    let pass = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(pass.path(), password).unwrap();
+    let pkcs12 = |options: &[&str]| {
+        let out = run(Command::new("openssl")
+            .args(["pkcs12", "-in"])
+            .arg(file)
+            .arg("-passin")
+            .arg(format!("file:{}", pass.path().display()))
+            .args(options));
+        // OpenSSL 3.0 prints a BMPString friendlyName as the low bytes of its characters: not UTF-8.
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let everything = pkcs12(&["-nodes"]);
+    let leaf = pkcs12(&["-nokeys", "-clcerts"]);
+    let key = pkcs12(&["-nocerts", "-nodes"]);
+    OpensslReading {
+        keys: everything.matches("-----BEGIN PRIVATE KEY-----").count(),
+        certificates: everything.matches("-----BEGIN CERTIFICATE-----").count(),
+        leaf_sha256: pem_sha256(&leaf),
+        key_matches_leaf: openssl(&["pkey", "-pubout"], key.as_bytes())
+            == openssl(&["x509", "-noout", "-pubkey"], leaf.as_bytes()),
+    }
+}
+
+/// An OpenSSL `-subj` name ("/CN=Bob/O=Example Corp") in RFC 4514 form, most specific first.
+fn rfc4514(subj: &str) -> String {
+    subj.trim_start_matches('/').split('/').rev().collect::<Vec<_>>().join(",")
+}
+
+/// One entry of `certdesk-export.txt`.
+#[derive(Debug)]
+struct Listed {
+    file: String,
+    subject: String,
+    issuer: String,
+    sha256: String,
+}
+
+/// The entries of an export list: after its header, one block per file.
+fn listed(list: &str) -> Vec<Listed> {
+    list.split("\n\n")
+        .skip(1)
+        .map(|block| {
+            let field = |label: &str| {
+                block.lines().find_map(|l| l.trim_start().strip_prefix(label)).unwrap_or_default().trim().to_owned()
+            };
+            Listed {
+                file: block.lines().next().unwrap_or_default().to_owned(),
+                subject: field("Subject:"),
+                issuer: field("Issued by:"),
+                sha256: field("SHA-256:"),
+            }
+        })
+        .collect()
+}
+
+fn mode_of(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// Types the export password twice and sets the target through the "Choose…" button's chooser.
+fn fill_in_export(app: &App, password: &str, target: &Path) {
+    let fields = app.wait_for("two password fields", || {
+        let f = app.find_all("[role=dialog] input[type=password]");
+        (f.len() == 2).then_some(f)
+    });
+    fields[0].type_text(password);
+    fields[1].type_text(password);
+    app.answer_file_chooser(json!(target));
+    app.find("[role=dialog] .target button").click();
+    app.wait_for("the chosen target", || {
+        (app.find("#export-target").attribute("value").as_deref() == Some(target.to_str().unwrap())).then_some(())
+    });
 }
 
 #[test]
@@ -303,4 +412,208 @@ fn check_a_site_names_the_certificate_to_use_and_the_site_accepts_it() {
     app.find("[data-action=send-anyway]").scroll_into_view().click();
     app.wait_for_text("Rejected by the site");
     app.screenshot("check-a-site-en");
+}
+
+/// Every test is worth what the binary under test is: the one users install,
+/// with its front end inside it, not a development build.
+#[test]
+fn the_window_is_the_packaged_app_showing_the_front_end_embedded_in_it() {
+    let store = tempfile::tempdir().unwrap();
+    new_nss_db(store.path());
+    let app = App::launch(store.path(), "en_US.UTF-8"); // not `start`: a dev build never shows rows
+    let page = app.wait_for("a page", || Some(app.current_url()).filter(|u| !u.is_empty() && u != "about:blank"));
+    assert!(
+        page.starts_with("tauri://localhost"),
+        "the front end served from inside the binary, not the dev server: {page}"
+    );
+    assert_eq!(
+        app.invoke("plugin:app|bundle_type", json!({})),
+        Ok(json!("deb")),
+        "the binary from the .deb (the bundler marks only the copy it packs)"
+    );
+}
+
+#[test]
+fn export_all_writes_one_private_file_per_certificate_openssl_reads_and_a_list_without_the_password() {
+    const PASSWORD: &str = "moving day 2026";
+    let (tmp, _db, app) = start("en_US.UTF-8");
+    app.find("[data-action=export-all]").click();
+    app.wait_for_text(&format!("{} certificate(s) to export", LEAVES.len()));
+    let folder = tmp.path().join("for the new PC"); // not there yet: the export makes it
+    fill_in_export(&app, PASSWORD, &folder);
+    app.find("[role=dialog] button[type=submit]").click();
+    app.wait_for_text("Verified");
+    app.wait_for_text("certdesk-export.txt");
+
+    let mut files: Vec<String> =
+        std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    files.sort();
+    assert_eq!(files.len(), LEAVES.len() + 1, "one file per certificate and the list, nothing left over: {files:?}");
+    for file in &files {
+        assert_eq!(mode_of(&folder.join(file)), 0o600, "{file} is readable by its owner only");
+    }
+    let list = std::fs::read_to_string(folder.join("certdesk-export.txt")).unwrap();
+    assert!(!list.contains(PASSWORD), "the list holds no password:\n{list}");
+    let entries = listed(&list);
+    assert_eq!(entries.len(), LEAVES.len(), "{list}");
+    let cas = ["Enterprise Premium CA - G2", "Other CA"];
+    for &(fixture, subject, ca, ..) in LEAVES {
+        let sha256 = fixture_sha256(fixture);
+        let entry =
+            entries.iter().find(|e| e.sha256 == sha256).unwrap_or_else(|| panic!("the list names {subject}:\n{list}"));
+        assert_eq!(entry.subject, rfc4514(subject), "{list}");
+        assert_eq!(entry.issuer, rfc4514(&format!("/CN={}/O=Example Trust", cas[ca])), "{list}");
+        assert!(
+            files.contains(&entry.file),
+            "the list names the file {:?} as it is in the folder: {files:?}",
+            entry.file
+        );
+        let reading = read_with_openssl(&folder.join(&entry.file), PASSWORD);
+        assert_eq!(reading.leaf_sha256, sha256, "{} holds {subject}", entry.file);
+        assert_eq!((reading.keys, reading.certificates), (1, 2), "{}: its key, and it with its CA", entry.file);
+        assert!(reading.key_matches_leaf, "{}: the key is that certificate's", entry.file);
+    }
+}
+
+#[test]
+fn a_backup_export_interrupts_the_deletion_of_the_certificate_that_still_works_and_then_it_goes_on() {
+    const PASSWORD: &str = "bob's backup";
+    let (tmp, db, app) = start("en_US.UTF-8");
+    row(&app, "Bob Expiring").click();
+    app.find("[data-action=delete]").click();
+    app.wait_for_text("Delete 1 certificate(s)?");
+    app.find_with_text("[role=dialog] button", "Delete").click();
+    app.wait_for_text("This is the certificate that still works");
+    app.find_with_text("[role=dialog] button", "Export a backup first").click();
+
+    app.wait_for_text("1 certificate(s) to export");
+    let backup = tmp.path().join("Bob backup.pfx");
+    fill_in_export(&app, PASSWORD, &backup);
+    app.find("[role=dialog] button[type=submit]").click();
+    app.wait_for_text("Verified");
+    assert!(nicknames(&db).contains("Bob Expiring"), "nothing deleted while the backup is made");
+    app.find_with_text("[role=dialog] button", "Close").click();
+
+    // Back at the deletion, asked afresh: both questions, Bob's still being the certificate that works.
+    app.wait_for_text("Delete 1 certificate(s)?");
+    app.find_with_text("[role=dialog] button", "Delete").click();
+    app.wait_for_text("This is the certificate that still works");
+    app.find_with_text("[role=dialog] button", "Delete anyway").click();
+    app.wait_for_text("Deleted 1 certificate(s).");
+    assert!(!nicknames(&db).contains("Bob Expiring"), "gone from NSS:\n{}", nicknames(&db));
+    assert!(!nss_keys(&db).iter().any(|k| k.contains("Bob")), "with its key: {:?}", nss_keys(&db));
+    app.find_with_text("[role=dialog] button", "Close").click();
+    app.wait_for("Bob's row to go", || (!rows(&app).contains(&"Bob Expiring".to_owned())).then_some(()));
+
+    assert_eq!(mode_of(&backup), 0o600);
+    let reading = read_with_openssl(&backup, PASSWORD);
+    assert_eq!(reading.leaf_sha256, fixture_sha256("bob"), "the backup holds Bob's certificate");
+    assert_eq!(reading.keys, 1, "with its key");
+    assert!(reading.key_matches_leaf);
+}
+
+/// The status chip of the (first) row named `name`: its words, without the icon.
+fn status(app: &App, name: &str) -> String {
+    row(app, name);
+    let chip = app.execute(
+        "return [...document.querySelectorAll('[role=option]')].find(r => r.querySelector('.name').textContent === arguments[0]).querySelector('.chip').lastChild.textContent.trim()",
+        json!([name]),
+    );
+    chip.as_str().unwrap().to_owned()
+}
+
+fn set_renewal_days(app: &App, days: u32) {
+    app.find("[data-action=settings]").click();
+    let field = app.find("#renewal-days");
+    field.clear();
+    field.type_text(&days.to_string());
+    app.find("[role=dialog] button[type=submit]").click();
+    app.wait_for("the settings to close", || app.try_find("[role=dialog]").is_none().then_some(()));
+}
+
+#[test]
+fn the_renewal_window_in_the_settings_decides_which_certificates_are_expiring_soon() {
+    let (_tmp, _db, app) = start("en_US.UTF-8");
+    assert_eq!(status(&app, "Bob Expiring"), "Expiring soon", "30 days left, within the default 90");
+    assert_eq!(status(&app, "山田 太郎"), "Valid", "365 days left");
+    set_renewal_days(&app, 20);
+    app.wait_for("Bob to be valid with a 20-day window", || (status(&app, "Bob Expiring") == "Valid").then_some(()));
+    assert_eq!(status(&app, "山田 太郎"), "Valid");
+    assert_eq!(status(&app, "Alice Expired"), "Expired", "expired whatever the window");
+    set_renewal_days(&app, 400);
+    app.wait_for("山田 to be expiring with a 400-day window", || {
+        (status(&app, "山田 太郎") == "Expiring soon").then_some(())
+    });
+    assert_eq!(status(&app, "Bob Expiring"), "Expiring soon");
+}
+
+#[test]
+fn choosing_another_store_folder_in_the_settings_lists_that_stores_certificates() {
+    let (tmp, db, app) = start("en_US.UTF-8");
+    let other = tmp.path().join("other store");
+    copy_dir(&template().other_db, &other);
+    app.wait_for_text(&format!("Store: nss:{}", db.display()));
+    app.find("[data-action=settings]").click();
+    app.wait_for_text("Certificate store");
+    app.answer_file_chooser(json!(other));
+    app.find_with_text("[role=dialog] button", "Another folder…").click();
+    app.wait_for_text(&format!("Folder: {}", other.display()));
+    app.find("[role=dialog] button[type=submit]").click();
+    app.wait_for("the other store's certificates", || (rows(&app) == ["Newcomer Suzuki"]).then_some(()));
+    app.wait_for_text(&format!("Store: nss:{}", other.display()));
+    assert_eq!(app.saved_settings()["store"], json!(format!("nss:{}", other.display())), "and saved");
+}
+
+/// `CERTDESK_STORE` opens another store for one run (README, `state.rs`):
+/// saving other settings must not make it the saved choice, which the next
+/// run without it would open.
+#[test]
+fn saving_other_settings_leaves_the_store_given_by_certdesk_store_to_this_run() {
+    let (_tmp, db, app) = start("en_US.UTF-8");
+    set_renewal_days(&app, 60);
+    let saved = app.saved_settings();
+    assert_eq!(saved["renewal_days"], json!(60), "{saved}");
+    assert_eq!(saved["store"], json!(null), "no store chosen, none saved: {saved}");
+    app.wait_for_text(&format!("Store: nss:{}", db.display()));
+}
+
+#[test]
+fn site_preferences_say_this_computer_has_none_on_linux() {
+    let (_tmp, _db, app) = start("en_US.UTF-8");
+    app.find("[data-action=prefs]").click();
+    app.wait_for_text("Identity preferences are a macOS feature; this computer does not use them.");
+    assert!(app.try_find("[role=dialog] table").is_none(), "no table of preferences");
+    let buttons: Vec<String> = app.find_all("[role=dialog] button").iter().map(|b| b.text()).collect();
+    assert_eq!(buttons, ["Close"], "nothing to delete");
+    app.find_with_text("[role=dialog] button", "Close").click();
+    app.wait_for("the dialog to close", || app.try_find("[role=dialog]").is_none().then_some(()));
+}
+
+/// Driven from Tauri's event manager on (`App::drop_files`): the
+/// `tauri://drag-enter` and `tauri://drag-drop` events a native drop becomes,
+/// emitted to the window as Tauri emits them; their delivery to the page; the
+/// page's `onDragDropEvent` listener (the highlight, the .pfx/.p12 filter);
+/// the import. Not driven: the native GTK drop and wry's and Tauri's turning
+/// it into those events.
+#[test]
+fn dropping_a_pfx_file_on_the_window_opens_its_import_and_installs_it() {
+    let (tmp, db, app) = start("en_US.UTF-8");
+    let p12 = &template().newcomer_p12;
+    let notes = tmp.path().join("notes.txt");
+    std::fs::write(&notes, "not a certificate").unwrap();
+    app.drag_files_over(&[p12, &notes]);
+    app.wait_for_text("Drop .pfx or .p12 files to import them");
+    app.drop_files(&[p12, &notes]);
+    app.wait_for_text("File 1 of 1: newcomer.p12"); // the .txt left out
+    assert!(app.try_find(".drop").is_none(), "the drop highlight goes");
+    let password = app.find("input[type=password]");
+    password.type_text(IMPORT_PASSWORD);
+    password.type_text(keys::ENTER);
+    app.wait_for_text("Newcomer Suzuki");
+    app.find_with_text("[role=dialog] button", "Import").click();
+    app.wait_for_text("Imported 1 certificate(s)");
+    app.find_with_text("[role=dialog] button", "Close").click();
+    row(&app, "Newcomer Suzuki");
+    assert!(nicknames(&db).contains("Newcomer"), "NSS lists it:\n{}", nicknames(&db));
+    assert!(nss_keys(&db).iter().any(|k| k.contains("Newcomer")), "with its key: {:?}", nss_keys(&db));
 }

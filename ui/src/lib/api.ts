@@ -180,7 +180,9 @@ export const cleanupCandidates = () => invoke<CleanupItem[]>('cleanup_candidates
 export const listPreferences = () => invoke<Preference[]>('list_preferences');
 export const deletePreferences = (ids: string[]) => invoke<number>('delete_preferences', { ids });
 export const getSettings = () => invoke<SettingsView>('get_settings');
-export const saveSettings = (settings: Settings) => invoke<void>('save_settings', { settings });
+/** `storeChosen`: the user picked `settings.store` now; else it is the saved choice, sent back as it was. */
+export const saveSettings = (settings: Settings, storeChosen: boolean) =>
+  invoke<void>('save_settings', { settings, storeChosen });
 export const revealInFolder = (path: string) => invoke<void>('reveal_in_folder', { path });
 
 export type Trust =
