@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use certdesk_core::{Error, Status, StoreSpec};
+use certdesk_core::actions::{Authorities, ListFilter, StatusFilter};
+use certdesk_core::{Error, RenewalWindow, StoreSpec};
 
 #[derive(Debug, Parser)]
 #[command(name = "certdesk", version, about = "Find, check, export and clean up your personal certificates")]
@@ -20,8 +21,8 @@ pub struct Cli {
     pub json: bool,
 
     /// Renewal window: a certificate expiring within this many days is "expiring"
-    #[arg(long, global = true, value_name = "DAYS", default_value_t = 90,
-          value_parser = clap::value_parser!(u32).range(0..=3650))]
+    #[arg(long, global = true, value_name = "DAYS", default_value_t = RenewalWindow::DEFAULT_DAYS,
+          value_parser = clap::value_parser!(u32).range(0..=i64::from(RenewalWindow::MAX_DAYS)))]
     pub within: u32,
 
     #[command(subcommand)]
@@ -183,6 +184,9 @@ pub struct ListArgs {
     /// Also say whether each chain reaches a root this computer trusts
     #[arg(long)]
     pub trust: bool,
+    /// Also list CA certificates (issuers), which are not personal certificates
+    #[arg(long)]
+    pub all: bool,
 }
 
 /// Where a password comes from. Never the command line itself: argv is
@@ -215,19 +219,18 @@ impl From<ProfileArg> for certdesk_core::pkcs12::Profile {
     }
 }
 
-/// A status filter, with "superseded" as the extra pseudo-status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StatusFilter {
-    Status(Status),
-    Superseded,
-}
-
 impl ListArgs {
-    pub fn status_filter(&self) -> Option<StatusFilter> {
-        self.status.as_deref().map(|s| match s {
-            "superseded" => StatusFilter::Superseded,
-            other => StatusFilter::Status(other.parse().expect("clap checked the value")),
-        })
+    /// What the core's list is narrowed to (`--status`, `--issuer`, `--client-auth`, `--all`).
+    pub fn filter(&self) -> ListFilter {
+        ListFilter {
+            status: self.status.as_deref().map(|s| match s {
+                "superseded" => StatusFilter::Superseded,
+                other => StatusFilter::Status(other.parse().expect("clap checked the value")),
+            }),
+            issuer: self.issuer.clone(),
+            client_auth_only: self.client_auth,
+            authorities: if self.all { Authorities::Shown } else { Authorities::Hidden },
+        }
     }
 }
 

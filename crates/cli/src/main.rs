@@ -10,9 +10,10 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 
-use args::{Cli, Command, ListArgs, PrefsCommand, StatusFilter};
+use args::{Cli, Command, PrefsCommand};
+use certdesk_core::actions::{self, Destination, ExportRequest, PreferenceChoice};
 use certdesk_core::probe::IfUntrusted;
-use certdesk_core::{inspect, prefs, transfer, Error, Overview, Secret};
+use certdesk_core::{inspect, prefs, transfer, Error, Overview};
 
 fn main() -> ExitCode {
     password::take_from_environment();
@@ -38,29 +39,20 @@ fn run(cli: &Cli) -> Result<(), Error> {
     match &cli.command {
         Command::Inspect { file, password } => {
             let bytes = transfer::read_file(file)?;
-            let name = file.display().to_string();
             let explicit = password.password_file.is_some()
                 || password.password_stdin
                 || password::in_environment("CERTDESK_PASSWORD");
-            let report = match (inspect::needs_password(&bytes), explicit) {
-                (false, _) => inspect::inspect(&name, &bytes, &Secret::default())?,
-                (true, true) => {
-                    let secret = password::existing(
-                        password.password_file.as_deref(),
-                        password.password_stdin,
-                        "CERTDESK_PASSWORD",
-                    )?;
-                    inspect::inspect(&name, &bytes, &secret)?
-                }
-                // Many files have no password: try that before asking.
-                (true, false) => match inspect::inspect(&name, &bytes, &Secret::default()) {
-                    Err(Error::WrongPassword) => {
-                        let secret = password::existing(None, false, "CERTDESK_PASSWORD")?;
-                        inspect::inspect(&name, &bytes, &secret)?
-                    }
-                    other => other?,
-                },
+            let given = if explicit && inspect::needs_password(&bytes) {
+                Some(password::existing(
+                    password.password_file.as_deref(),
+                    password.password_stdin,
+                    "CERTDESK_PASSWORD",
+                )?)
+            } else {
+                None
             };
+            let ask = || password::existing(None, false, "CERTDESK_PASSWORD");
+            let report = actions::inspect_file(&file.display().to_string(), &bytes, given.as_ref(), ask)?;
             output::inspection(&report, cli.json);
             return Ok(());
         }
@@ -83,41 +75,37 @@ fn run(cli: &Cli) -> Result<(), Error> {
     let now = time::OffsetDateTime::now_utc();
     let overview = || Overview::of(&*store, now, cli.renewal_window());
     match &cli.command {
-        Command::List(filter) => {
+        Command::List(args) => {
             let overview = overview()?;
-            let entries = listed(&overview, filter);
-            let trust = if filter.trust { overview.trust(&*store)? } else { Default::default() };
+            let entries = actions::list(&overview, &args.filter());
+            let trust = if args.trust { overview.trust(&*store)? } else { Default::default() };
             output::list(&entries, &overview.identities, &trust, now, cli.json);
         }
         Command::Show { id } => {
             let overview = overview()?;
             let identity = overview.resolve(&[id])?[0];
             let (_, health) = overview.entries().find(|(i, _)| i.id == identity.id).expect("resolved from overview");
+            let details = actions::details(&*store, &overview, &identity.id)?;
             let trust = overview.trust(&*store)?;
-            output::show(identity, health, trust.get(identity.id.as_str()), cli.json);
+            output::show(identity, health, &details, trust.get(identity.id.as_str()), cli.json);
         }
         Command::Delete { ids, yes } => {
             let overview = overview()?;
-            let targets = overview.resolve(ids)?;
-            let steps = overview.plan_deletion(&targets);
-            confirm(*yes, || output::confirm_deletion(&steps))?;
-            certdesk_core::delete(&*store, &steps, |step| output::deleting(step, cli.json))?;
-            output::deleted(&steps, cli.json);
+            let plan = actions::plan_deletion(&overview, ids)?;
+            confirm(*yes, || output::confirm_deletion(&plan.steps))?;
+            plan.carry_out(&*store, |step| output::deleting(step, cli.json))?;
+            output::deleted(&plan.steps, cli.json);
         }
         Command::Cleanup { apply, yes } => {
             let overview = overview()?;
-            let candidates = overview.cleanup_candidates();
-            let shown: Vec<_> = candidates
-                .iter()
-                .map(|c| (overview.identities.iter().find(|i| i.id == c.id).expect("candidate from overview"), c))
-                .collect();
-            output::cleanup(&shown, *apply, cli.json);
-            if *apply && !shown.is_empty() {
-                let targets: Vec<_> = shown.iter().map(|(i, _)| *i).collect();
-                let steps = overview.plan_deletion(&targets);
-                confirm(*yes, || output::confirm_deletion(&steps))?;
-                certdesk_core::delete(&*store, &steps, |step| output::deleting(step, cli.json))?;
-                output::deleted(&steps, cli.json);
+            let items = actions::cleanup(&overview);
+            output::cleanup(&items, *apply, cli.json);
+            if *apply && !items.is_empty() {
+                let targets: Vec<_> = items.iter().map(|item| item.identity).collect();
+                let plan = actions::delete::plan_for(&overview, &targets);
+                confirm(*yes, || output::confirm_deletion(&plan.steps))?;
+                plan.carry_out(&*store, |step| output::deleting(step, cli.json))?;
+                output::deleted(&plan.steps, cli.json);
             }
         }
         Command::Import { file, not_exportable, password } => {
@@ -128,54 +116,45 @@ fn run(cli: &Cli) -> Result<(), Error> {
             output::imported(&outcome, cli.json);
         }
         Command::Export { id, out, profile, no_chain, force, password_file, password_stdin } => {
-            // Checked again when saving; checked here so nobody types a password in vain.
-            if !force && out.exists() {
-                return Err(Error::AlreadyExists { path: out.clone() });
-            }
+            // Refused before the password is asked, so that nobody types one in vain.
+            actions::refuse_existing(out, *force)?;
             let overview = overview()?;
-            let identity = overview.resolve(&[id])?[0];
-            if !identity.key.has_private_key() {
-                return Err(Error::NotExportable { why: "this store holds no private key for it".into() });
-            }
-            let secret =
-                password::new(password_file.as_deref(), *password_stdin, "CERTDESK_NEW_PASSWORD", "--password-file")?;
-            let file = transfer::export_identity(
-                &*store,
-                &overview.identities,
-                identity,
-                &secret,
-                (*profile).into(),
-                !no_chain,
-            )?;
-            transfer::save_private_file(out, &file, *force)?;
-            output::written(out, (*profile).into(), cli.json);
+            actions::export::refuse_keyless(overview.resolve(&[id])?[0])?;
+            let request = ExportRequest {
+                ids: vec![id.clone()],
+                destination: Destination::File(out.clone()),
+                password: password::new(
+                    password_file.as_deref(),
+                    *password_stdin,
+                    "CERTDESK_NEW_PASSWORD",
+                    "--password-file",
+                )?,
+                profile: (*profile).into(),
+                include_chain: !no_chain,
+                overwrite: *force,
+                language: transfer::ListLanguage::from_locale(&locale()),
+            };
+            actions::export(&*store, &overview, &request, |_, _, _| {})?;
+            output::written(out, request.profile, cli.json);
         }
         Command::ExportFolder { folder, ids, profile, no_chain, force, password_file, password_stdin } => {
             let overview = overview()?;
-            let targets = if ids.is_empty() {
-                transfer::exportable_identities(&overview.identities)
-            } else {
-                overview.resolve(ids)?
+            let request = ExportRequest {
+                ids: ids.clone(),
+                destination: Destination::Folder(folder.clone()),
+                password: password::new(
+                    password_file.as_deref(),
+                    *password_stdin,
+                    "CERTDESK_NEW_PASSWORD",
+                    "--password-file",
+                )?,
+                profile: (*profile).into(),
+                include_chain: !no_chain,
+                overwrite: *force,
+                language: transfer::ListLanguage::from_locale(&locale()),
             };
-            if targets.is_empty() {
-                return Err(Error::NotExportable { why: "no certificate in this store has an exportable key".into() });
-            }
-            let secret =
-                password::new(password_file.as_deref(), *password_stdin, "CERTDESK_NEW_PASSWORD", "--password-file")?;
-            let files = transfer::export_to_folder(
-                &*store,
-                &overview.identities,
-                &targets,
-                folder,
-                &secret,
-                (*profile).into(),
-                !no_chain,
-                *force,
-                transfer::ListLanguage::from_locale(&locale()),
-                |_, _| {},
-            )?;
-            for file in &files {
-                output::written(&file.path, (*profile).into(), cli.json);
+            for file in actions::export(&*store, &overview, &request, |_, _, _| {})? {
+                output::written(&file.path, request.profile, cli.json);
             }
         }
         Command::Probe { site, identity, insecure } => {
@@ -191,64 +170,26 @@ fn run(cli: &Cli) -> Result<(), Error> {
         }
         Command::Prefs(PrefsCommand::List { stale }) => {
             let overview = overview()?;
-            let mut found = prefs::load(&*store, &overview)?;
-            if *stale {
-                found.retain(|p| p.stale.is_some());
-            }
+            let found = if *stale {
+                actions::preferences::chosen_preferences(&*store, &overview, PreferenceChoice::Stale)?
+            } else {
+                prefs::load(&*store, &overview)?
+            };
             output::preferences(&found, cli.json);
         }
         Command::Prefs(PrefsCommand::Delete { ids, stale, yes }) => {
             let overview = overview()?;
-            let found = prefs::load(&*store, &overview)?;
-            let chosen: Vec<&prefs::Preference> = if *stale {
-                found.iter().filter(|p| p.stale.is_some()).collect()
-            } else {
-                ids.iter().map(|id| prefs::find(&found, id)).collect::<Result<_, _>>()?
-            };
+            let choice = if *stale { PreferenceChoice::Stale } else { PreferenceChoice::Ids(ids) };
+            let chosen = actions::preferences::chosen_preferences(&*store, &overview, choice)?;
             if !chosen.is_empty() {
                 confirm(*yes, || output::confirm_preference_deletion(&chosen))?;
             }
-            let mut routes = Vec::new();
-            for preference in &chosen {
-                routes.push(((*preference).clone(), store.delete_identity_preference(&preference.service)?));
-            }
-            output::preferences_deleted(&routes, cli.json);
+            let deleted = actions::delete_preferences(&*store, chosen)?;
+            output::preferences_deleted(&deleted, cli.json);
         }
         Command::Inspect { .. } | Command::Convert { .. } => unreachable!("handled above"),
     }
     Ok(())
-}
-
-fn listed<'a>(
-    overview: &'a Overview,
-    filter: &ListArgs,
-) -> Vec<(&'a certdesk_core::Identity, &'a certdesk_core::Assessment)> {
-    let issuer_text = filter.issuer.as_deref().map(str::to_lowercase);
-    let mut entries: Vec<_> = overview
-        .entries()
-        .filter(|(_, health)| match filter.status_filter() {
-            None => true,
-            Some(StatusFilter::Superseded) => health.superseded(),
-            Some(StatusFilter::Status(status)) => health.status == status,
-        })
-        .filter(|(identity, _)| {
-            issuer_text.as_deref().is_none_or(|text| identity.certificate.issuer.rfc4514.to_lowercase().contains(text))
-        })
-        .filter(|(identity, _)| !filter.client_auth || identity.certificate.client_auth)
-        .collect();
-    // Renewals of one certificate sort together, newest first.
-    entries.sort_by(|(a, _), (b, _)| {
-        let key = |i: &certdesk_core::Identity| {
-            (
-                i.certificate.display_name().to_lowercase(),
-                i.certificate.subject.normalised.clone(),
-                i.certificate.issuer.normalised.clone(),
-                std::cmp::Reverse(i.certificate.not_after),
-            )
-        };
-        key(a).cmp(&key(b))
-    });
-    entries
 }
 
 /// Deleting needs a yes: from --yes, or typed at a terminal.

@@ -8,7 +8,8 @@ use serde_json::{json, Value};
 use time::OffsetDateTime;
 use unicode_width::UnicodeWidthStr as _;
 
-use certdesk_core::health::{CleanupCandidate, CleanupReason};
+use certdesk_core::actions::{CleanupItem, Details};
+use certdesk_core::health::CleanupReason;
 use certdesk_core::store::ImportOutcome;
 use certdesk_core::trust::Trust;
 use certdesk_core::{Assessment, DeletionStep, Error, Identity, ListEntry, Status};
@@ -153,7 +154,7 @@ pub fn list(
     }
 }
 
-pub fn show(identity: &Identity, health: &Assessment, trust: Option<&Trust>, json: bool) {
+pub fn show(identity: &Identity, health: &Assessment, details: &Details, trust: Option<&Trust>, json: bool) {
     let mut out = anstream::stdout();
     let cert = &identity.certificate;
     if json {
@@ -165,6 +166,9 @@ pub fn show(identity: &Identity, health: &Assessment, trust: Option<&Trust>, jso
             "subject_alt_names": cert.subject_alt_names,
             "self_signed": cert.self_signed,
             "trust": trust,
+            "chain": details.chain,
+            "chain_complete": details.chain_complete,
+            "missing_issuer": details.missing_issuer,
         });
         if let (Some(obj), Some(extra)) = (value.as_object_mut(), extra.as_object()) {
             obj.extend(extra.clone());
@@ -196,6 +200,10 @@ pub fn show(identity: &Identity, health: &Assessment, trust: Option<&Trust>, jso
         ("Store", identity.store.clone()),
         ("Trust", trust.map(Trust::describe).unwrap_or_default()),
     ];
+    let chain = details.chain.iter().map(|link| ("Issued by", link.subject.clone()));
+    let missing =
+        details.missing_issuer.iter().map(|issuer| ("Not installed", format!("{issuer} (the chain stops here)")));
+    let rows = rows.into_iter().chain(chain).chain(missing);
     let problems = cert.defects.iter().map(|d| ("Problem", d.describe().to_owned()));
     let rows = rows.into_iter().chain(problems);
     for (label, value) in rows {
@@ -276,12 +284,13 @@ fn reason_text(reason: &CleanupReason) -> String {
     }
 }
 
-pub fn cleanup(candidates: &[(&Identity, &CleanupCandidate)], apply: bool, json: bool) {
+pub fn cleanup(candidates: &[CleanupItem<'_>], apply: bool, json: bool) {
     let mut out = anstream::stdout();
     if json {
         let items: Vec<Value> = candidates
             .iter()
-            .map(|(i, c)| {
+            .map(|c| {
+                let i = c.identity;
                 json!({
                     "id": i.id,
                     "subject": i.certificate.subject.rfc4514,
@@ -299,9 +308,9 @@ pub fn cleanup(candidates: &[(&Identity, &CleanupCandidate)], apply: bool, json:
         return;
     }
     let _ = writeln!(out, "{} certificate(s) can be cleaned up:", candidates.len());
-    for (identity, candidate) in candidates {
+    for candidate in candidates {
         let reasons: Vec<String> = candidate.reasons.iter().map(reason_text).collect();
-        let _ = writeln!(out, "  - {}: {}", describe(identity), reasons.join("; "));
+        let _ = writeln!(out, "  - {}: {}", describe(candidate.identity), reasons.join("; "));
     }
     if !apply {
         let _ = writeln!(out, "Nothing was deleted. Run `certdesk cleanup --apply` to delete them.");
@@ -442,7 +451,7 @@ pub fn preferences(prefs: &[certdesk_core::prefs::Preference], json: bool) {
     }
 }
 
-pub fn confirm_preference_deletion(prefs: &[&certdesk_core::prefs::Preference]) -> bool {
+pub fn confirm_preference_deletion(prefs: &[certdesk_core::prefs::Preference]) -> bool {
     let items: Vec<String> = prefs.iter().map(|p| p.service.clone()).collect();
     ask_before_deleting(&format!("About to delete {} identity preference(s):", prefs.len()), &items)
 }

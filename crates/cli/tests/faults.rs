@@ -35,9 +35,9 @@ fn bob_from_a_second_ca(dir: &Path) -> std::path::PathBuf {
     pkcs12(dir, "bob", "Bob", Some(&ca))
 }
 
-/// Thumbprints of everything in the store, sorted: the store's contents to compare.
+/// Thumbprints of everything in the store, CA certificates too, sorted: the store's contents to compare.
 fn contents(db: &Path) -> Vec<String> {
-    let listed = json_of(&run(certdesk(db).args(["--json", "list"])));
+    let listed = json_of(&run(certdesk(db).args(["--json", "list", "--all"])));
     let mut ids: Vec<String> =
         listed.as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().to_owned()).collect();
     ids.sort();
@@ -485,7 +485,7 @@ fn listing_in_a_loop_while_another_process_imports_and_deletes_loses_nothing() {
                         .map(|(_, id)| id.clone())
                         .chain(from_the_start.iter().cloned())
                         .collect();
-                    let out = certdesk(&db).args(["--json", "list"]).output().unwrap();
+                    let out = certdesk(&db).args(["--json", "list", "--all"]).output().unwrap();
                     lists += 1;
                     if !out.status.success() {
                         failures.push(format!("listing {lists} failed: {}", String::from_utf8_lossy(&out.stdout)));

@@ -152,8 +152,9 @@ fn name_of(fixture: &Fixture, id: &str) -> String {
     fixture.ids.iter().find(|(_, v)| v.as_str() == id).map(|(k, _)| k.to_string()).unwrap_or_else(|| id.to_owned())
 }
 
+/// The listing with CA certificates too (`--all`): the tests compare whole stores.
 fn list_json(db: &Path, args: &[&str]) -> Vec<Value> {
-    let out = run(certdesk(db).arg("--json").arg("list").args(args));
+    let out = run(certdesk(db).arg("--json").arg("list").arg("--all").args(args));
     json_of(&out).as_array().unwrap().clone()
 }
 
@@ -192,7 +193,7 @@ fn japanese_names_come_out_exactly_from_utf8_and_bmp_strings() {
     assert_eq!(entry("yamada")["name"], "山田 太郎");
     assert_eq!(entry("yamada")["friendly_name"], "山田の証明書");
     assert_eq!(entry("suzuki-bmp")["subject"], "O=株式会社テスト,CN=鈴木 花子");
-    let table = run(certdesk(&db).arg("list"));
+    let table = run(certdesk(&db).args(["list", "--all"]));
     let text = String::from_utf8(table.stdout).unwrap();
     assert!(text.contains("山田 太郎") && text.contains("鈴木 花子"), "{text}");
 }
@@ -219,6 +220,32 @@ fn list_filters_by_status_issuer_and_client_auth() {
     assert_eq!(client.len(), 20);
     // A wider renewal window turns a valid certificate into an expiring one.
     assert!(names(&["--within", "120", "--status", "expiring"]).contains(&"ichiro-1".to_owned()));
+}
+
+/// CA certificates are not personal certificates: the list leaves them out
+/// unless `--all` asks for them, as the app's list does until "show
+/// authorities" is ticked. The order is the core's: by name, renewals
+/// together, newest first.
+#[test]
+fn list_leaves_out_ca_certificates_unless_all_is_asked_and_keeps_one_order() {
+    let (_tmp, db, fixture) = fresh_db();
+    let names = |args: &[&str]| -> Vec<String> {
+        let out = run(certdesk(&db).arg("--json").arg("list").args(args));
+        json_of(&out).as_array().unwrap().iter().map(|e| name_of(fixture, e["id"].as_str().unwrap())).collect()
+    };
+    let personal = names(&[]);
+    let all = names(&["--all"]);
+    assert!(personal.iter().all(|n| !n.starts_with("ca-")), "no CA in the default list: {personal:?}");
+    assert!(all.contains(&"ca-g2".to_owned()) && all.contains(&"ca-other".to_owned()), "{all:?}");
+    let without_cas: Vec<String> = all.iter().filter(|n| !n.starts_with("ca-")).cloned().collect();
+    assert_eq!(personal, without_cas, "the same order with and without the authorities");
+    let hanako: Vec<&String> = personal.iter().filter(|n| n.starts_with("hanako-")).collect();
+    let at = personal.iter().position(|n| n == hanako[0]).unwrap();
+    assert_eq!(
+        &personal[at..at + hanako.len()],
+        hanako.iter().map(|n| (*n).clone()).collect::<Vec<_>>(),
+        "renewals together"
+    );
 }
 
 #[test]
@@ -381,7 +408,7 @@ fn import_reads_the_password_from_stdin_and_the_environment() {
 fn the_default_store_is_created_when_absent_and_a_named_missing_one_is_an_error() {
     let home = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_certdesk"))
-        .args(["--json", "list"])
+        .args(["--json", "list", "--all"])
         .env("HOME", home.path())
         .env_remove("CERTDESK_STORE")
         .output()
@@ -416,7 +443,7 @@ fn a_certificate_imported_into_the_created_default_store_can_be_listed_and_delet
     run(cmd(&["import"]).arg(&p12));
     let db = home.path().join(".pki/nssdb");
     assert_eq!(nss_keys(&db).len(), 1);
-    let listed = json_of(&run(&mut cmd(&["--json", "list"])));
+    let listed = json_of(&run(&mut cmd(&["--json", "list", "--all"])));
     let id = listed[0]["id"].as_str().unwrap().to_owned();
     run(&mut cmd(&["delete", &id, "--yes"]));
     assert!(nss_keys(&db).is_empty());

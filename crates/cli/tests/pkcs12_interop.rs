@@ -240,7 +240,7 @@ fn export_then_import_round_trips_between_nss_databases_with_a_japanese_password
     let imported =
         json_of(&run(certdesk(&target).args(["--json", "import"]).arg(&out).arg("--password-file").arg(&pw)));
     assert!(imported["added"].as_array().unwrap().iter().any(|a| a == &Value::String(s.id.clone())));
-    let listed = json_of(&run(certdesk(&target).args(["--json", "list"])));
+    let listed = json_of(&run(certdesk(&target).args(["--json", "list", "--all"])));
     let entry = listed.as_array().unwrap().iter().find(|e| e["id"] == s.id).unwrap().clone();
     assert_eq!(entry["friendly_name"], NAME);
     assert_eq!(entry["subject"], "O=株式会社テスト,CN=山田 太郎");
@@ -251,7 +251,7 @@ fn export_then_import_round_trips_between_nss_databases_with_a_japanese_password
     let again = json_of(&run(certdesk(&target).args(["--json", "import"]).arg(&out).arg("--password-file").arg(&pw)));
     assert!(again["added"].as_array().unwrap().is_empty(), "{again}");
     assert_eq!(again["already_present"].as_array().unwrap().len(), 2, "{again}");
-    assert_eq!(json_of(&run(certdesk(&target).args(["--json", "list"]))).as_array().unwrap().len(), 2);
+    assert_eq!(json_of(&run(certdesk(&target).args(["--json", "list", "--all"]))).as_array().unwrap().len(), 2);
 }
 
 #[test]

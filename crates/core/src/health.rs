@@ -10,7 +10,45 @@ use time::{Duration, OffsetDateTime};
 use crate::model::{Certificate, Identity};
 
 /// Renewal usually opens three months before expiry.
-pub const DEFAULT_RENEWAL_WINDOW: Duration = Duration::days(90);
+pub const DEFAULT_RENEWAL_WINDOW: Duration = Duration::days(RenewalWindow::DEFAULT_DAYS as i64);
+
+/// The renewal window: a certificate expiring within it is "expiring".
+/// Renewal usually opens three months before expiry; 0 days turns the
+/// warning off, and ten years is the longest window that means anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RenewalWindow {
+    days: u32,
+}
+
+impl RenewalWindow {
+    pub const DEFAULT_DAYS: u32 = 90;
+    pub const MAX_DAYS: u32 = 3650;
+
+    /// A window of `days`, refused outside 0..=3650 with what is allowed.
+    pub fn of_days(days: u32) -> crate::Result<RenewalWindow> {
+        if days > Self::MAX_DAYS {
+            return Err(crate::Error::InvalidInput(format!(
+                "the renewal window must be between 0 and {} days, not {days}",
+                Self::MAX_DAYS
+            )));
+        }
+        Ok(RenewalWindow { days })
+    }
+
+    pub fn days(self) -> u32 {
+        self.days
+    }
+
+    pub fn duration(self) -> Duration {
+        Duration::days(i64::from(self.days))
+    }
+}
+
+impl Default for RenewalWindow {
+    fn default() -> Self {
+        RenewalWindow { days: Self::DEFAULT_DAYS }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]

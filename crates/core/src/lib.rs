@@ -4,6 +4,7 @@
 //! The CLI and the desktop app call the functions here and show their
 //! answers; neither decides anything on its own.
 
+pub mod actions;
 pub mod chain;
 pub mod dn;
 pub mod error;
@@ -22,7 +23,7 @@ pub mod transfer;
 pub mod trust;
 
 pub use error::{Error, Result};
-pub use health::{Assessment, CleanupCandidate, Status};
+pub use health::{Assessment, CleanupCandidate, RenewalWindow, Status};
 pub use model::{Certificate, Defect, Identity, KeyStatus};
 pub use overview::{delete, Overview};
 pub use report::ListEntry;

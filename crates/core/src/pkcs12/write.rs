@@ -9,8 +9,9 @@ use super::pbe::{random_bytes, Cipher, Hash};
 use crate::error::Error;
 use crate::secret::Secret;
 
-/// Which importers a written file is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Which importers a written file is for. Serialised as its name (`modern`, `compatible`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Profile {
     /// PBES2 with PBKDF2-HMAC-SHA256 and AES-256-CBC, HMAC-SHA256 MAC: what
     /// Windows 10 1709+ and 11 call "AES256-SHA256"; macOS 15+, OpenSSL 3, Java 17.

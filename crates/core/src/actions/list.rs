@@ -1,0 +1,75 @@
+//! The list: which certificates it shows, and in which order.
+
+use std::cmp::Ordering;
+
+use crate::health::{Assessment, Status};
+use crate::model::Identity;
+use crate::overview::Overview;
+
+/// A status to show, with "superseded" as the extra pseudo-status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    Status(Status),
+    Superseded,
+}
+
+/// CA certificates are not personal certificates: they are kept out of the
+/// list unless asked for, by the CLI's `--all` and the app's "show
+/// authorities" alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Authorities {
+    #[default]
+    Hidden,
+    Shown,
+}
+
+/// What the list is narrowed to; the default shows every personal certificate.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub status: Option<StatusFilter>,
+    /// Part of the issuer's name, any case.
+    pub issuer: Option<String>,
+    pub client_auth_only: bool,
+    pub authorities: Authorities,
+}
+
+impl ListFilter {
+    /// Everything in the store, authorities too: what the app's list holds
+    /// before its own view (facets and search) narrows it.
+    pub fn everything() -> ListFilter {
+        ListFilter { authorities: Authorities::Shown, ..ListFilter::default() }
+    }
+
+    fn admits(&self, identity: &Identity, health: &Assessment) -> bool {
+        let issuer = self.issuer.as_deref().map(str::to_lowercase);
+        (self.authorities == Authorities::Shown || !identity.certificate.is_ca)
+            && match self.status {
+                None => true,
+                Some(StatusFilter::Superseded) => health.superseded(),
+                Some(StatusFilter::Status(status)) => health.status == status,
+            }
+            && issuer.is_none_or(|text| identity.certificate.issuer.rfc4514.to_lowercase().contains(&text))
+            && (!self.client_auth_only || identity.certificate.client_auth)
+    }
+}
+
+/// The identities `filter` admits, in the list's order.
+pub fn list<'a>(overview: &'a Overview, filter: &ListFilter) -> Vec<(&'a Identity, &'a Assessment)> {
+    let mut entries: Vec<_> = overview.entries().filter(|(identity, health)| filter.admits(identity, health)).collect();
+    entries.sort_by(|(a, _), (b, _)| list_order(a, b));
+    entries
+}
+
+/// By name (any case); renewals of one certificate (same subject and
+/// issuer) together, newest first.
+pub fn list_order(a: &Identity, b: &Identity) -> Ordering {
+    let key = |i: &Identity| {
+        (
+            i.certificate.display_name().to_lowercase(),
+            i.certificate.subject.normalised.clone(),
+            i.certificate.issuer.normalised.clone(),
+            std::cmp::Reverse(i.certificate.not_after),
+        )
+    };
+    key(a).cmp(&key(b)).then_with(|| a.id.cmp(&b.id))
+}
