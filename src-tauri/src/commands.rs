@@ -10,15 +10,16 @@ use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::State;
 
+use certdesk_core::actions::{self, Destination, Details, ListFilter, PreferenceChoice};
 use certdesk_core::health::CleanupReason;
-use certdesk_core::inspect::{self, Inspection};
+use certdesk_core::inspect::Inspection;
 use certdesk_core::pkcs12::Profile;
 use certdesk_core::prefs::{self, Preference};
 use certdesk_core::probe::{self, ProbeReport};
 use certdesk_core::store::{self, ImportOutcome, StoreChoice};
 use certdesk_core::transfer::{self, ExportedFile};
 use certdesk_core::trust::Trust;
-use certdesk_core::{Certificate, Error, KeyStatus, ListEntry, Overview, Secret};
+use certdesk_core::{Error, ListEntry, Overview, RenewalWindow, Secret};
 
 use crate::ipc_error::IpcError;
 use crate::settings::Settings;
@@ -62,34 +63,21 @@ pub struct Listing {
     pub preferences_supported: bool,
 }
 
+/// Every certificate of the store, authorities too, in the core's list
+/// order; the window's facets and search only narrow it.
 #[tauri::command]
 pub async fn list_certificates(state: State<'_, AppState>) -> Reply<Listing> {
     let open = open_overview(&state);
     off_ui_thread(move || {
         let (store, overview) = open()?;
         let preferences_supported = store.spec().starts_with("keychain:");
-        Ok(Listing { store: store.spec(), entries: overview.list_entries(), preferences_supported })
+        let entries = actions::list(&overview, &ListFilter::everything())
+            .into_iter()
+            .map(|(i, a)| ListEntry::new(i, a))
+            .collect();
+        Ok(Listing { store: store.spec(), entries, preferences_supported })
     })
     .await
-}
-
-#[derive(Serialize)]
-pub struct ChainLink {
-    pub subject: String,
-    pub issuer: String,
-    pub sha256: String,
-    pub not_after: String,
-}
-
-#[derive(Serialize)]
-pub struct Details {
-    pub certificate: Certificate,
-    pub friendly_name: Option<String>,
-    pub key: KeyStatus,
-    /// Issuers found in the store, upward from the certificate's own issuer.
-    pub chain: Vec<ChainLink>,
-    /// False when the chain stops before a root: an issuer is not installed.
-    pub chain_complete: bool,
 }
 
 #[tauri::command]
@@ -97,29 +85,7 @@ pub async fn certificate_details(state: State<'_, AppState>, id: String) -> Repl
     let open = open_overview(&state);
     off_ui_thread(move || {
         let (store, overview) = open()?;
-        let identity = overview.resolve(&[&id])?[0];
-        let kept_apart = store.issuer_candidates()?;
-        let chain = certdesk_core::chain::issuers_of(
-            &identity.certificate,
-            &certdesk_core::chain::pool(&overview.identities, &kept_apart),
-        );
-        let top = chain.last().copied().unwrap_or(&identity.certificate);
-        let chain_complete = top.self_signed;
-        Ok(Details {
-            certificate: identity.certificate.clone(),
-            friendly_name: identity.friendly_name.clone(),
-            key: identity.key,
-            chain: chain
-                .iter()
-                .map(|c| ChainLink {
-                    subject: c.subject.rfc4514.clone(),
-                    issuer: c.issuer.rfc4514.clone(),
-                    sha256: c.sha256.clone(),
-                    not_after: certdesk_core::model::rfc3339(c.not_after),
-                })
-                .collect(),
-            chain_complete,
-        })
+        actions::details(&*store, &overview, &id)
     })
     .await
 }
@@ -132,7 +98,8 @@ pub async fn inspect_file(path: PathBuf, password: Option<Secret>) -> Reply<Insp
     off_ui_thread(move || {
         let bytes = transfer::read_file(&path)?;
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        inspect::inspect(&name, &bytes, &password.unwrap_or_default())
+        // The window's own dialog asks: a file the empty password does not open comes back as `wrong_password`.
+        actions::inspect_file(&name, &bytes, password.as_ref(), || Err(Error::WrongPassword))
     })
     .await
 }
@@ -153,14 +120,6 @@ pub async fn import_file(
     .await
 }
 
-fn profile_named(name: &str) -> certdesk_core::Result<Profile> {
-    match name {
-        "compatible" => Ok(Profile::Compatible),
-        "modern" => Ok(Profile::Modern),
-        other => Err(Error::InvalidInput(format!("\"{other}\" is not an export format"))),
-    }
-}
-
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportRequest {
@@ -169,7 +128,7 @@ pub struct ExportRequest {
     pub target: PathBuf,
     pub to_folder: bool,
     pub password: Secret,
-    pub profile: String,
+    pub profile: Profile,
     pub include_chain: bool,
     pub overwrite: bool,
     /// The app's language (`ja`, `en`), for the export list.
@@ -186,44 +145,23 @@ pub async fn export_certificates(
 ) -> Reply<Vec<ExportedFile>> {
     let open = open_overview(&state);
     off_ui_thread(move || {
-        let profile = profile_named(&request.profile)?;
         let (store, overview) = open()?;
-        let targets = overview.resolve(&request.ids)?;
-        let total = targets.len();
-        let report = |done: usize, identity: &certdesk_core::Identity| {
+        let request = actions::ExportRequest {
+            ids: request.ids,
+            destination: if request.to_folder {
+                Destination::Folder(request.target)
+            } else {
+                Destination::File(request.target)
+            },
+            password: request.password,
+            profile: request.profile,
+            include_chain: request.include_chain,
+            overwrite: request.overwrite,
+            language: transfer::ListLanguage::from_locale(&request.language),
+        };
+        actions::export(&*store, &overview, &request, |done, total, identity| {
             let _ = on_progress.send(Progress { done, total, name: identity.certificate.display_name().to_owned() });
-        };
-        if request.to_folder {
-            return transfer::export_to_folder(
-                &*store,
-                &overview.identities,
-                &targets,
-                &request.target,
-                &request.password,
-                profile,
-                request.include_chain,
-                request.overwrite,
-                transfer::ListLanguage::from_locale(&request.language),
-                report,
-            );
-        }
-        let [identity] = targets[..] else {
-            return Err(Error::InvalidInput("export to one file takes one certificate; choose a folder".into()));
-        };
-        if !identity.key.has_private_key() {
-            return Err(Error::NotExportable { why: "this store holds no private key for it".into() });
-        }
-        report(0, identity);
-        let file = transfer::export_identity(
-            &*store,
-            &overview.identities,
-            identity,
-            &request.password,
-            profile,
-            request.include_chain,
-        )?;
-        transfer::save_private_file(&request.target, &file, request.overwrite)?;
-        Ok(vec![ExportedFile { id: identity.id.clone(), path: request.target.clone() }])
+        })
     })
     .await
 }
@@ -253,20 +191,24 @@ pub async fn plan_deletion(state: State<'_, AppState>, ids: Vec<String>) -> Repl
     let open = open_overview(&state);
     off_ui_thread(move || {
         let (_, overview) = open()?;
-        let targets = overview.resolve(&ids)?;
-        let last_working: Vec<String> = overview.last_working(&targets).iter().map(|i| i.id.clone()).collect();
-        let entries = overview.list_entries();
-        Ok(overview
-            .plan_deletion(&targets)
-            .into_iter()
+        let plan = actions::plan_deletion(&overview, &ids)?;
+        Ok(plan
+            .steps
+            .iter()
             .map(|step| PlannedStep {
-                entry: entries.iter().find(|e| e.id == step.identity.id).cloned().expect("planned from the overview"),
+                entry: entry_of(&overview, &step.identity.id),
                 remove_key: step.remove_key,
-                last_working: last_working.contains(&step.identity.id),
+                last_working: plan.is_last_working(&step.identity),
             })
             .collect())
     })
     .await
+}
+
+/// The list's view of the identity `id`, which the overview holds.
+fn entry_of(overview: &Overview, id: &str) -> ListEntry {
+    let (identity, health) = overview.entries().find(|(i, _)| i.id == id).expect("planned from the overview");
+    ListEntry::new(identity, health)
 }
 
 /// Deletes `ids` (the plan is made again here, from the store as it is now).
@@ -279,11 +221,10 @@ pub async fn delete_certificates(
     let open = open_overview(&state);
     off_ui_thread(move || {
         let (store, overview) = open()?;
-        let targets = overview.resolve(&ids)?;
-        let steps = overview.plan_deletion(&targets);
-        let total = steps.len();
+        let plan = actions::plan_deletion(&overview, &ids)?;
+        let total = plan.steps.len();
         let mut done = 0;
-        certdesk_core::delete(&*store, &steps, |step| {
+        plan.carry_out(&*store, |step| {
             done += 1;
             let name = step.identity.certificate.display_name().to_owned();
             let _ = on_progress.send(Progress { done, total, name });
@@ -304,14 +245,9 @@ pub async fn cleanup_candidates(state: State<'_, AppState>) -> Reply<Vec<Cleanup
     let open = open_overview(&state);
     off_ui_thread(move || {
         let (_, overview) = open()?;
-        let entries = overview.list_entries();
-        Ok(overview
-            .cleanup_candidates()
+        Ok(actions::cleanup(&overview)
             .into_iter()
-            .map(|c| CleanupItem {
-                entry: entries.iter().find(|e| e.id == c.id).cloned().expect("candidate from the overview"),
-                reasons: c.reasons,
-            })
+            .map(|item| CleanupItem { entry: ListEntry::new(item.identity, item.health), reasons: item.reasons })
             .collect())
     })
     .await
@@ -332,12 +268,8 @@ pub async fn delete_preferences(state: State<'_, AppState>, ids: Vec<String>) ->
     let open = open_overview(&state);
     off_ui_thread(move || {
         let (store, overview) = open()?;
-        let found = prefs::load(&*store, &overview)?;
-        let chosen: Vec<&Preference> = ids.iter().map(|id| prefs::find(&found, id)).collect::<Result<_, _>>()?;
-        for preference in &chosen {
-            store.delete_identity_preference(&preference.service)?;
-        }
-        Ok(chosen.len())
+        let chosen = actions::preferences::chosen_preferences(&*store, &overview, PreferenceChoice::Ids(&ids))?;
+        Ok(actions::delete_preferences(&*store, chosen)?.len())
     })
     .await
 }
@@ -387,6 +319,8 @@ pub struct SettingsView {
     pub store_choices: Vec<StoreChoice>,
     /// Linux only: the store may be a folder the user picks.
     pub store_is_choosable: bool,
+    /// The longest renewal window, in days (the shortest is 0: no warning).
+    pub renewal_max_days: u32,
 }
 
 #[tauri::command]
@@ -399,6 +333,7 @@ pub async fn get_settings(state: State<'_, AppState>) -> Reply<SettingsView> {
             store,
             store_choices: store::stores_on_this_computer(),
             store_is_choosable: cfg!(all(unix, not(target_os = "macos"))),
+            renewal_max_days: RenewalWindow::MAX_DAYS,
         })
     })
     .await

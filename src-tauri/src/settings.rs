@@ -19,7 +19,7 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { renewal_days: 90, language: "auto".into(), store: None }
+        Settings { renewal_days: certdesk_core::RenewalWindow::DEFAULT_DAYS, language: "auto".into(), store: None }
     }
 }
 
@@ -42,9 +42,7 @@ impl Settings {
 
     /// Refuses values the front end should never send.
     pub fn validate(&self) -> Result<(), String> {
-        if !(1..=730).contains(&self.renewal_days) {
-            return Err("the renewal window must be between 1 and 730 days".into());
-        }
+        certdesk_core::RenewalWindow::of_days(self.renewal_days).map_err(|e| e.to_string())?;
         if !["auto", "ja", "en"].contains(&self.language.as_str()) {
             return Err(format!("\"{}\" is not a language certdesk speaks", self.language));
         }
@@ -70,7 +68,8 @@ mod tests {
 
     #[test]
     fn out_of_range_values_are_refused() {
-        assert!(Settings { renewal_days: 0, ..Settings::default() }.validate().is_err());
+        assert!(Settings { renewal_days: 3651, ..Settings::default() }.validate().is_err());
+        assert!(Settings { renewal_days: 0, ..Settings::default() }.validate().is_ok(), "0 days: no warning");
         assert!(Settings { language: "fr".into(), ..Settings::default() }.validate().is_err());
         assert!(Settings::default().validate().is_ok());
     }

@@ -5,14 +5,16 @@ import App from './App.svelte';
 import type { ListEntry } from './lib/api';
 import { entry } from './test/entries';
 
+// In the core's list order, as `list_certificates` returns them: the window keeps it.
 const store: ListEntry[] = [
   entry({ id: 'alice', name: 'Alice Expired', status: 'expired', not_after: '2025-06-01T00:00:00Z' }),
-  entry({ id: 'yamada', name: '山田 太郎', subject: 'CN=山田 太郎,O=株式会社テスト', friendly_name: '山田の証明書' }),
   entry({ id: 'h-new', name: 'Hanako', duplicate_group: 'g', not_after: '2028-06-09T00:00:00Z' }),
   entry({ id: 'h-old', name: 'Hanako', duplicate_group: 'g', superseded: true, superseded_by: 'h-new', not_after: '2027-06-10T00:00:00Z' }),
-  entry({ id: 'taro', name: 'Taro', issuer_name: 'Other CA', issuer: 'CN=Other CA' }),
   entry({ id: 'locked', name: 'Locked Key', key: 'not_exportable', key_exportable: false }),
+  entry({ id: 'taro', name: 'Taro', issuer_name: 'Other CA', issuer: 'CN=Other CA' }),
+  entry({ id: 'yamada', name: '山田 太郎', subject: 'CN=山田 太郎,O=株式会社テスト', friendly_name: '山田の証明書' }),
 ];
+const byId = (id: string) => store.find((e) => e.id === id)!;
 
 type Calls = { cmd: string; args: Record<string, unknown> }[];
 
@@ -28,7 +30,7 @@ function backend(overrides: Record<string, (args: Record<string, unknown>) => un
       case 'list_certificates':
         return { store: 'nss:/tmp/db', entries: store, preferences_supported: false };
       case 'get_settings':
-        return { settings: { renewal_days: 90, language, store: null }, store: 'nss:/tmp/db', store_choices: [{ spec: 'nss:/tmp/db', kind: 'default', label: '' }], store_is_choosable: true };
+        return { settings: { renewal_days: 90, language, store: null }, store: 'nss:/tmp/db', store_choices: [{ spec: 'nss:/tmp/db', kind: 'default', label: '' }], store_is_choosable: true, renewal_max_days: 3650 };
       case 'save_settings':
         language = (args.settings as { language: string }).language;
         return null;
@@ -159,7 +161,7 @@ describe('export', () => {
 describe('delete and clean up', () => {
   it('asks twice before deleting the certificate that still works, and offers a backup', async () => {
     const calls = backend({
-      plan_deletion: () => [{ entry: store[1], remove_key: true, last_working: true }],
+      plan_deletion: () => [{ entry: byId('yamada'), remove_key: true, last_working: true }],
     });
     const { container } = render(App);
     await waitFor(() => expect(rowNames(container)).toHaveLength(6));
@@ -182,8 +184,8 @@ describe('delete and clean up', () => {
   it('clean up deletes only the ticked candidates', async () => {
     const calls = backend({
       cleanup_candidates: () => [
-        { entry: store[0], reasons: [{ reason: 'expired', not_after: '2025-06-01T00:00:00Z' }] },
-        { entry: store[3], reasons: [{ reason: 'superseded', by: 'h-new', by_not_after: '2028-06-09T00:00:00Z' }] },
+        { entry: byId('alice'), reasons: [{ reason: 'expired', not_after: '2025-06-01T00:00:00Z' }] },
+        { entry: byId('h-old'), reasons: [{ reason: 'superseded', by: 'h-new', by_not_after: '2028-06-09T00:00:00Z' }] },
       ],
       delete_certificates: (args) => (args.ids as string[]).length,
     });
@@ -224,6 +226,7 @@ describe('preferences and settings', () => {
         store: 'nss:/run/only',
         store_choices: [{ spec: 'nss:/home/me/.pki/nssdb', kind: 'default', label: '' }],
         store_is_choosable: true,
+        renewal_max_days: 3650,
       }),
       save_settings: () => null,
     });

@@ -76,6 +76,8 @@ export interface Details {
   key: KeyStatus;
   chain: { subject: string; issuer: string; sha256: string; not_after: string }[];
   chain_complete: boolean;
+  /** The issuer the chain stops at, when it is not complete. */
+  missing_issuer: string | null;
 }
 
 export interface Inspection {
@@ -156,6 +158,8 @@ export interface SettingsView {
   store: string;
   store_choices: { spec: string; kind: 'default' | 'firefox'; label: string }[];
   store_is_choosable: boolean;
+  /** The longest renewal window the core accepts, in days (the shortest is 0). */
+  renewal_max_days: number;
 }
 
 function progressChannel(onProgress: (p: Progress) => void): Channel<Progress> {

@@ -1,4 +1,4 @@
-// What the list shows: the sidebar's facets, the search box and the order.
+// What the list shows: the sidebar's facets and the search box (the order is the core's).
 // Pure functions of the entries, so the tests can check them directly.
 import type { ListEntry, Status } from './api';
 
@@ -62,17 +62,6 @@ export function applyFilters(entries: ListEntry[], filters: Filters): ListEntry[
       (filters.issuer === null || e.issuer_name === filters.issuer) &&
       (!filters.clientAuthOnly || e.client_auth) &&
       matchesSearch(e, filters.search),
-  );
-}
-
-/** Renewals of one certificate sit together, newest first; otherwise by name. */
-export function listOrder(entries: ListEntry[], locale: string): ListEntry[] {
-  const collator = new Intl.Collator(locale);
-  return [...entries].sort(
-    (a, b) =>
-      collator.compare(a.name, b.name) ||
-      (a.duplicate_group ?? a.id).localeCompare(b.duplicate_group ?? b.id) ||
-      b.not_after.localeCompare(a.not_after),
   );
 }
 
