@@ -2,31 +2,9 @@
 //! another app stored there, reading it must never panic.
 #![no_main]
 
-use std::collections::BTreeMap;
+#[path = "../harness/preference_attributes.rs"]
+mod harness;
 
-use certdesk_core::prefs::{self, AttributeValue, PreferenceRecord};
 use libfuzzer_sys::fuzz_target;
 
-const KEYS: [&str; 5] = ["svce", "labl", "gena", "type", "acct"];
-
-fuzz_target!(|data: &[u8]| {
-    // Each record: a key index, a value kind, a length, then the value's bytes.
-    let mut attributes = BTreeMap::new();
-    let mut rest = data;
-    while rest.len() >= 3 {
-        let (key, kind, len) = (KEYS[rest[0] as usize % KEYS.len()], rest[1] % 3, rest[2] as usize);
-        let value = &rest[3..(3 + len).min(rest.len())];
-        rest = &rest[(3 + len).min(rest.len())..];
-        let value = match kind {
-            0 => AttributeValue::Text(String::from_utf8_lossy(value).into_owned()),
-            1 => AttributeValue::Data(value.to_vec()),
-            _ => AttributeValue::Number(value.iter().fold(0i64, |n, b| n.wrapping_mul(256).wrapping_add(i64::from(*b)))),
-        };
-        attributes.insert(key.to_owned(), value);
-    }
-    if let Some(record) = PreferenceRecord::from_attributes(&attributes) {
-        let _ = prefs::split_service(&record.service);
-        let _ = prefs::preference_id(&record.service);
-    }
-    let _ = prefs::split_service(&String::from_utf8_lossy(data));
-});
+fuzz_target!(|data: &[u8]| harness::run(data));
