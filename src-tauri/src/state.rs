@@ -46,7 +46,8 @@ impl AppState {
     }
 
     pub fn renewal_window(&self) -> time::Duration {
-        time::Duration::days(i64::from(self.settings().renewal_days))
+        // A hand-edited settings file may hold any number: outside the window's range it means the default.
+        certdesk_core::RenewalWindow::of_days(self.settings().renewal_days).unwrap_or_default().duration()
     }
 }
 

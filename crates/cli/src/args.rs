@@ -243,6 +243,6 @@ impl Cli {
     }
 
     pub fn renewal_window(&self) -> time::Duration {
-        time::Duration::days(i64::from(self.within))
+        RenewalWindow::of_days(self.within).unwrap_or_default().duration()
     }
 }

@@ -120,39 +120,30 @@ fn run(cli: &Cli) -> Result<(), Error> {
             actions::refuse_existing(out, *force)?;
             let overview = overview()?;
             actions::export::refuse_keyless(overview.resolve(&[id])?[0])?;
-            let request = ExportRequest {
-                ids: vec![id.clone()],
-                destination: Destination::File(out.clone()),
-                password: password::new(
-                    password_file.as_deref(),
-                    *password_stdin,
-                    "CERTDESK_NEW_PASSWORD",
-                    "--password-file",
-                )?,
-                profile: (*profile).into(),
-                include_chain: !no_chain,
-                overwrite: *force,
-                language: transfer::ListLanguage::from_locale(&locale()),
-            };
+            let request = export_request(
+                vec![id.clone()],
+                Destination::File(out.clone()),
+                *profile,
+                !no_chain,
+                *force,
+                password_file.as_deref(),
+                *password_stdin,
+            )?;
             actions::export(&*store, &overview, &request, |_, _, _| {})?;
             output::written(out, request.profile, cli.json);
         }
         Command::ExportFolder { folder, ids, profile, no_chain, force, password_file, password_stdin } => {
             let overview = overview()?;
-            let request = ExportRequest {
-                ids: ids.clone(),
-                destination: Destination::Folder(folder.clone()),
-                password: password::new(
-                    password_file.as_deref(),
-                    *password_stdin,
-                    "CERTDESK_NEW_PASSWORD",
-                    "--password-file",
-                )?,
-                profile: (*profile).into(),
-                include_chain: !no_chain,
-                overwrite: *force,
-                language: transfer::ListLanguage::from_locale(&locale()),
-            };
+            actions::export::folder_targets(&overview, ids)?;
+            let request = export_request(
+                ids.clone(),
+                Destination::Folder(folder.clone()),
+                *profile,
+                !no_chain,
+                *force,
+                password_file.as_deref(),
+                *password_stdin,
+            )?;
             for file in actions::export(&*store, &overview, &request, |_, _, _| {})? {
                 output::written(&file.path, request.profile, cli.json);
             }
@@ -190,6 +181,28 @@ fn run(cli: &Cli) -> Result<(), Error> {
         Command::Inspect { .. } | Command::Convert { .. } => unreachable!("handled above"),
     }
     Ok(())
+}
+
+/// The export the options ask for. The new file's password is read here:
+/// callers make the refusals that need none first.
+fn export_request(
+    ids: Vec<String>,
+    destination: Destination,
+    profile: args::ProfileArg,
+    include_chain: bool,
+    overwrite: bool,
+    password_file: Option<&std::path::Path>,
+    password_stdin: bool,
+) -> Result<ExportRequest, Error> {
+    Ok(ExportRequest {
+        ids,
+        destination,
+        password: password::new(password_file, password_stdin, "CERTDESK_NEW_PASSWORD", "--password-file")?,
+        profile: profile.into(),
+        include_chain,
+        overwrite,
+        language: transfer::ListLanguage::from_locale(&locale()),
+    })
 }
 
 /// Deleting needs a yes: from --yes, or typed at a terminal.

@@ -118,11 +118,7 @@ pub fn new(file: Option<&Path>, stdin: bool, env_var: &str, file_flag: &str) -> 
         }
         first
     };
-    if secret.is_empty() {
-        return Err(Error::InvalidInput(
-            "choose a password for the file: without one, anyone who gets the file gets the private key".into(),
-        ));
-    }
+    certdesk_core::actions::export::refuse_empty_password(&secret)?;
     Ok(secret)
 }
 

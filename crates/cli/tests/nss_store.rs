@@ -579,3 +579,21 @@ fn reading_the_keys_of_a_database_certutil_cannot_open_fails_the_test() {
     let read = std::panic::catch_unwind(|| nss_keys(&missing));
     assert!(read.is_err(), "a database certutil cannot open is not an empty one");
 }
+
+/// What can be refused without a password is refused before one is asked:
+/// nobody types a password twice to hear that an id is unknown.
+#[test]
+fn export_refuses_an_unknown_id_or_an_existing_file_before_asking_for_a_password() {
+    let (tmp, db, _) = fresh_db();
+    let kind_of = |args: &[&str]| {
+        let out = certdesk(&db).arg("--json").args(args).output().unwrap();
+        assert!(!out.status.success());
+        json_of(&out)["error"]["kind"].as_str().unwrap().to_owned()
+    };
+    let folder = tmp.path().join("out");
+    assert_eq!(kind_of(&["export-folder", folder.to_str().unwrap(), "ffffffffffff"]), "not_found");
+    let existing = tmp.path().join("exists.p12");
+    std::fs::write(&existing, b"earlier").unwrap();
+    assert_eq!(kind_of(&["export", "ffff", "--out", existing.to_str().unwrap()]), "already_exists");
+    assert_eq!(std::fs::read(&existing).unwrap(), b"earlier");
+}

@@ -11,8 +11,9 @@ use std::sync::Mutex;
 
 use crate::error::{Error, Result};
 
-/// Fails when `CERTDESK_FAULT` (a comma-separated list) names `point`;
-/// pauses there first when `CERTDESK_PAUSE` names it (see [`pause_at`]).
+/// Fails when `CERTDESK_FAULT` (a comma-separated list) names `point`, each
+/// time it is reached (a `#n` there counts only for pauses); pauses there
+/// first when `CERTDESK_PAUSE` names it (see [`pause_at`]).
 pub fn at(point: &str) -> Result<()> {
     pause_at(point);
     if named_in("CERTDESK_FAULT", point).is_some() {

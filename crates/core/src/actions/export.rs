@@ -60,6 +60,18 @@ pub fn refuse_keyless(identity: &Identity) -> Result<()> {
     Ok(())
 }
 
+/// The identities a folder export of `ids` (prefixes) takes: those named,
+/// or with none named every exportable one; refused when that is nothing.
+/// The CLI asks it before the password, so that nobody types one in vain.
+pub fn folder_targets<'a>(overview: &'a Overview, ids: &[String]) -> Result<Vec<&'a Identity>> {
+    let targets =
+        if ids.is_empty() { transfer::exportable_identities(&overview.identities) } else { overview.resolve(ids)? };
+    if targets.is_empty() {
+        return Err(Error::NotExportable { why: "no certificate in this store has an exportable key".into() });
+    }
+    Ok(targets)
+}
+
 /// Exports what `request` asks, each file read back and verified before it
 /// is reported. `progress` hears of each identity as its file is made.
 pub fn export(
@@ -93,14 +105,7 @@ pub fn export(
             Ok(vec![ExportedFile { id: identity.id.clone(), path: path.clone() }])
         }
         Destination::Folder(folder) => {
-            let targets = if request.ids.is_empty() {
-                transfer::exportable_identities(&overview.identities)
-            } else {
-                overview.resolve(&request.ids)?
-            };
-            if targets.is_empty() {
-                return Err(Error::NotExportable { why: "no certificate in this store has an exportable key".into() });
-            }
+            let targets = folder_targets(overview, &request.ids)?;
             let total = targets.len();
             transfer::export_to_folder(
                 store,

@@ -60,16 +60,49 @@ pub fn list<'a>(overview: &'a Overview, filter: &ListFilter) -> Vec<(&'a Identit
     entries
 }
 
-/// By name (any case); renewals of one certificate (same subject and
-/// issuer) together, newest first.
+/// By name, as people read names (see [`name_key`]); renewals of one
+/// certificate (same subject and issuer) together, newest first.
 pub fn list_order(a: &Identity, b: &Identity) -> Ordering {
     let key = |i: &Identity| {
         (
-            i.certificate.display_name().to_lowercase(),
+            name_key(i.certificate.display_name()),
             i.certificate.subject.normalised.clone(),
             i.certificate.issuer.normalised.clone(),
             std::cmp::Reverse(i.certificate.not_after),
         )
     };
     key(a).cmp(&key(b)).then_with(|| a.id.cmp(&b.id))
+}
+
+/// A name folded so that names sort as people expect without a locale's
+/// full collation: any case; accented Latin letters beside their base
+/// letter ("Émile" with "Emile"); full-width letters and digits as their
+/// ASCII forms; katakana as hiragana, so that 「ヤマダ」 and 「やまだ」 sort
+/// together in the order of the kana table. Kanji keep their code-point
+/// order (Unicode's radical and stroke order), readings being unknown here.
+pub fn name_key(name: &str) -> String {
+    name.chars().flat_map(char::to_lowercase).map(fold).collect()
+}
+
+fn fold(c: char) -> char {
+    // U+00E0..U+00FF, lowercase Latin-1 letters, each as its base letter (U+00F7, the division sign, is left alone).
+    const LATIN_1: &str = "aaaaaaæceeeeiiiiðnoooooxouuuuyþy";
+    match c {
+        '\u{00E0}'..='\u{00FF}' if c != '\u{00F7}' => LATIN_1.chars().nth(c as usize - 0xE0).unwrap_or(c),
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).map(|a| a.to_ascii_lowercase()).unwrap_or(c),
+        '\u{30A1}'..='\u{30F6}' => char::from_u32(c as u32 - 0x60).unwrap_or(c),
+        _ => c,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_key;
+
+    #[test]
+    fn names_sort_as_people_read_them() {
+        let mut names = vec!["Zoe", "Émile", "ｂｅｔａ", "Alpha", "ヤマダ", "やまだ", "あおき", "カトウ", "山田"];
+        names.sort_by_key(|n| name_key(n));
+        assert_eq!(names, ["Alpha", "ｂｅｔａ", "Émile", "Zoe", "あおき", "カトウ", "ヤマダ", "やまだ", "山田"]);
+    }
 }

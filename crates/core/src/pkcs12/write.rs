@@ -158,8 +158,10 @@ pub fn write(contents: &Contents<'_>, password: &Secret, profile: Profile) -> Re
 }
 
 fn verify_written(file: &[u8], contents: &Contents<'_>, password: &Secret) -> Result<(), Error> {
-    let failed =
-        |what: &str| Error::NotVerified { what: "the new file".into(), why: format!("its {what} came back different") };
+    let failed = |what: &str| Error::NotVerified {
+        what: "the new file".into(),
+        why: format!("its {what} came back different: a fault of certdesk's writer, please report it"),
+    };
     let back = super::read(file, password)
         .map_err(|e| Error::NotVerified { what: "the new file".into(), why: format!("it cannot be read: {e}") })?;
     if back.keys.len() != 1 || back.keys[0].pkcs8.as_slice() != contents.key_pkcs8 {
