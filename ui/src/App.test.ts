@@ -103,7 +103,7 @@ describe('import', () => {
     const exportable = screen.getByRole('checkbox', { name: /Allow this key to be exported later/ }) as HTMLInputElement;
     expect(exportable.checked).toBe(true);
     await fireEvent.click(screen.getByRole('button', { name: 'Import' }));
-    expect(await screen.findByText('✓ Imported 1 certificate(s).')).toBeTruthy();
+    expect(await screen.findByText('✓ Imported 1 certificate.')).toBeTruthy();
     expect(calls.find((c) => c.cmd === 'import_file')?.args).toEqual({ path: '/home/me/新しい証明書.p12', password: 'right', exportable: true });
   });
 
@@ -152,7 +152,7 @@ describe('export', () => {
     await waitFor(() => expect(rowNames(container)).toHaveLength(6));
     await fireEvent.click(screen.getByRole('button', { name: 'Export all…' }));
     const dialog = within(await screen.findByRole('dialog'));
-    expect(dialog.getByText('5 certificate(s) to export')).toBeTruthy();
+    expect(dialog.getByText('5 certificates to export')).toBeTruthy();
     expect(dialog.getByText(/Locked Key: its key was marked "not exportable"/)).toBeTruthy();
     expect(dialog.getByLabelText('Folder')).toBeTruthy();
   });
@@ -172,7 +172,7 @@ describe('delete and clean up', () => {
     await fireEvent.click(dialog.getByRole('button', { name: 'Delete' }));
     expect(dialog.getByText(/is your only working certificate from Enterprise Premium CA - G2/)).toBeTruthy();
     await fireEvent.click(dialog.getByRole('button', { name: 'Export a backup first' }));
-    expect(await screen.findByText('1 certificate(s) to export')).toBeTruthy();
+    expect(await screen.findByText('1 certificate to export')).toBeTruthy();
     expect(calls.some((c) => c.cmd === 'delete_certificates')).toBe(false);
     // Closing the backup export comes back to the deletion, asked afresh.
     await fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Cancel' }));
@@ -195,7 +195,7 @@ describe('delete and clean up', () => {
     expect(await dialog.findByText('Superseded by the one expiring Jun 9, 2028')).toBeTruthy();
     await fireEvent.click(dialog.getByRole('checkbox', { name: /Alice Expired/ }));
     await fireEvent.click(dialog.getByRole('button', { name: 'Delete 1 ticked' }));
-    expect(await dialog.findByText('✓ Deleted 1 certificate(s).')).toBeTruthy();
+    expect(await dialog.findByText('✓ Deleted 1 certificate.')).toBeTruthy();
     expect(calls.find((c) => c.cmd === 'delete_certificates')?.args.ids).toEqual(['h-old']);
   });
 });
@@ -279,7 +279,7 @@ describe('trust and the site check', () => {
     await fireEvent.click(dialog.getByRole('button', { name: 'Check' }));
     expect(await dialog.findByText('This site accepts certificates issued by Enterprise Premium CA - G2.')).toBeTruthy();
     expect(dialog.getByText('You have 2: use the one expiring Apr 1, 2027.')).toBeTruthy();
-    expect(dialog.getByText('1 other(s) have expired.')).toBeTruthy();
+    expect(dialog.getByText('1 other has expired.')).toBeTruthy();
     expect(dialog.getByText(/is not trusted by this computer/)).toBeTruthy();
     await fireEvent.click(dialog.getAllByRole('button', { name: 'Try this certificate' })[2]);
     expect(await dialog.findByText('Rejected by the site: the server refused: unknown_ca')).toBeTruthy();

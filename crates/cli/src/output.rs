@@ -19,6 +19,11 @@ fn date(t: OffsetDateTime) -> String {
     t.date().to_string()
 }
 
+/// "1 certificate", "3 certificates": English has two forms.
+fn counted(n: usize, one: &str, other: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { other })
+}
+
 fn short_id(id: &str) -> &str {
     &id[..id.len().min(12)]
 }
@@ -252,7 +257,7 @@ fn ask_before_deleting(heading: &str, items: &[String]) -> bool {
 
 pub fn confirm_deletion(steps: &[DeletionStep]) -> bool {
     let items: Vec<String> = steps.iter().map(|s| format!("{} {}", describe(&s.identity), key_fate(s))).collect();
-    ask_before_deleting(&format!("About to delete {} certificate(s):", steps.len()), &items)
+    ask_before_deleting(&format!("About to delete {}:", counted(steps.len(), "certificate", "certificates")), &items)
 }
 
 pub fn stdin_is_terminal() -> bool {
@@ -307,7 +312,7 @@ pub fn cleanup(candidates: &[CleanupItem<'_>], apply: bool, json: bool) {
         let _ = writeln!(out, "Nothing to clean up: no expired or superseded certificates.");
         return;
     }
-    let _ = writeln!(out, "{} certificate(s) can be cleaned up:", candidates.len());
+    let _ = writeln!(out, "{} can be cleaned up:", counted(candidates.len(), "certificate", "certificates"));
     for candidate in candidates {
         let reasons: Vec<String> = candidate.reasons.iter().map(reason_text).collect();
         let _ = writeln!(out, "  - {}: {}", describe(candidate.identity), reasons.join("; "));
@@ -355,7 +360,7 @@ pub fn inspection(report: &certdesk_core::inspect::Inspection, json: bool) {
     }
     let format = match report.format {
         "pkcs12" => "PKCS#12",
-        "pem" => "PEM certificate(s)",
+        "pem" => "PEM certificates",
         _ => "DER certificate",
     };
     let _ = writeln!(out, "{} {} ({format})", "File:".bold(), report.file);
@@ -371,7 +376,11 @@ pub fn inspection(report: &certdesk_core::inspect::Inspection, json: bool) {
     if let Some(form) = &report.password_form {
         let _ = writeln!(out, "{} {form}", "Password form:".bold());
     }
-    let _ = writeln!(out, "{}", format!("{} certificate(s), leaf first:", report.certificates.len()).bold());
+    let _ = writeln!(
+        out,
+        "{}",
+        format!("{}, leaf first:", counted(report.certificates.len(), "certificate", "certificates")).bold()
+    );
     for c in &report.certificates {
         let role = if c.is_leaf { "leaf" } else { "    " };
         let _ = writeln!(out, "  {role} {}", c.subject);
@@ -453,7 +462,10 @@ pub fn preferences(prefs: &[certdesk_core::prefs::Preference], json: bool) {
 
 pub fn confirm_preference_deletion(prefs: &[certdesk_core::prefs::Preference]) -> bool {
     let items: Vec<String> = prefs.iter().map(|p| p.service.clone()).collect();
-    ask_before_deleting(&format!("About to delete {} identity preference(s):", prefs.len()), &items)
+    ask_before_deleting(
+        &format!("About to delete {}:", counted(prefs.len(), "identity preference", "identity preferences")),
+        &items,
+    )
 }
 
 pub fn preferences_deleted(done: &[(certdesk_core::prefs::Preference, String)], json: bool) {

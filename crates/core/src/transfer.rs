@@ -267,10 +267,11 @@ impl ListLanguage {
 
 fn export_list(targets: &[&Identity], files: &[ExportedFile], profile: Profile, language: ListLanguage) -> String {
     let (count, profile) = (targets.len(), profile.name());
+    let certificates = if count == 1 { "certificate" } else { "certificates" };
     let (mut text, labels) = match language {
         ListLanguage::English => (
             format!(
-                "Exported by certdesk: {count} certificate(s) with their private keys, format \"{profile}\".\n\
+                "Exported by certdesk: {count} {certificates} with their private keys, format \"{profile}\".\n\
                  Each file is protected by the password chosen at export; it is not written here.\n"
             ),
             ["Subject:  ", "Issued by:", "Expires:  ", "SHA-256:  "],

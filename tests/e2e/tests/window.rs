@@ -166,7 +166,7 @@ fn import_asks_again_after_a_wrong_password_and_then_installs_the_certificate() 
     let exportable = app.find("[role=dialog] input[type=checkbox]");
     assert_eq!(exportable.attribute("checked").as_deref(), Some("true"), "ticked by default");
     app.find("[role=dialog] button.primary").click();
-    app.wait_for_text("Imported 1 certificate(s)");
+    app.wait_for_text("Imported 1 certificate");
     app.find("[role=dialog] button.primary").click();
     row(&app, "Newcomer Suzuki");
     assert!(nicknames(&db).contains("Newcomer"), "NSS lists it:\n{}", nicknames(&db));
@@ -215,10 +215,10 @@ fn delete_asks_once_for_an_expired_certificate_and_twice_for_the_one_that_still_
     let (_tmp, db, app) = start("en_US.UTF-8");
     row(&app, "Alice Expired").click();
     app.press(keys::DELETE);
-    app.wait_for_text("Delete 1 certificate(s)?");
+    app.wait_for_text("Delete 1 certificate?");
     app.wait_for_text("Its private key is deleted too.");
     app.find("[role=dialog] button.danger").click();
-    app.wait_for_text("Deleted 1 certificate(s).");
+    app.wait_for_text("Deleted 1 certificate.");
     app.find("[role=dialog] button.primary").click();
     app.wait_for("Alice's row to go", || (!rows(&app).contains(&"Alice Expired".to_owned())).then_some(()));
     assert!(!nicknames(&db).contains("Alice"), "gone from NSS");
@@ -244,7 +244,7 @@ fn clean_up_deletes_the_ticked_candidates_and_keeps_the_unticked() {
     let alice = app.find_all("[role=dialog] li").into_iter().find(|li| li.text().contains("Alice Expired")).unwrap();
     alice.find("input").click();
     app.find("[role=dialog] button.danger").click();
-    app.wait_for_text("Deleted 1 certificate(s).");
+    app.wait_for_text("Deleted 1 certificate.");
     assert!(nicknames(&db).contains("Alice Expired"), "unticked, kept");
     // NSS gives certificates of one subject one nickname: both Hanakos are "Hanako 2025".
     let hanakos = fixtures::run(
@@ -438,7 +438,7 @@ fn export_all_writes_one_private_file_per_certificate_openssl_reads_and_a_list_w
     const PASSWORD: &str = "moving day 2026";
     let (tmp, _db, app) = start("en_US.UTF-8");
     app.find("[data-action=export-all]").click();
-    app.wait_for_text(&format!("{} certificate(s) to export", LEAVES.len()));
+    app.wait_for_text(&format!("{} certificates to export", LEAVES.len()));
     let folder = tmp.path().join("for the new PC"); // not there yet: the export makes it
     fill_in_export(&app, PASSWORD, &folder);
     app.find("[role=dialog] button[type=submit]").click();
@@ -481,12 +481,12 @@ fn a_backup_export_interrupts_the_deletion_of_the_certificate_that_still_works_a
     let (tmp, db, app) = start("en_US.UTF-8");
     row(&app, "Bob Expiring").click();
     app.find("[data-action=delete]").click();
-    app.wait_for_text("Delete 1 certificate(s)?");
+    app.wait_for_text("Delete 1 certificate?");
     app.find_with_text("[role=dialog] button", "Delete").click();
     app.wait_for_text("This is the certificate that still works");
     app.find_with_text("[role=dialog] button", "Export a backup first").click();
 
-    app.wait_for_text("1 certificate(s) to export");
+    app.wait_for_text("1 certificate to export");
     let backup = tmp.path().join("Bob backup.pfx");
     fill_in_export(&app, PASSWORD, &backup);
     app.find("[role=dialog] button[type=submit]").click();
@@ -495,11 +495,11 @@ fn a_backup_export_interrupts_the_deletion_of_the_certificate_that_still_works_a
     app.find_with_text("[role=dialog] button", "Close").click();
 
     // Back at the deletion, asked afresh: both questions, Bob's still being the certificate that works.
-    app.wait_for_text("Delete 1 certificate(s)?");
+    app.wait_for_text("Delete 1 certificate?");
     app.find_with_text("[role=dialog] button", "Delete").click();
     app.wait_for_text("This is the certificate that still works");
     app.find_with_text("[role=dialog] button", "Delete anyway").click();
-    app.wait_for_text("Deleted 1 certificate(s).");
+    app.wait_for_text("Deleted 1 certificate.");
     assert!(!nicknames(&db).contains("Bob Expiring"), "gone from NSS:\n{}", nicknames(&db));
     assert!(!nss_keys(&db).iter().any(|k| k.contains("Bob")), "with its key: {:?}", nss_keys(&db));
     app.find_with_text("[role=dialog] button", "Close").click();
@@ -611,7 +611,7 @@ fn dropping_a_pfx_file_on_the_window_opens_its_import_and_installs_it() {
     password.type_text(keys::ENTER);
     app.wait_for_text("Newcomer Suzuki");
     app.find_with_text("[role=dialog] button", "Import").click();
-    app.wait_for_text("Imported 1 certificate(s)");
+    app.wait_for_text("Imported 1 certificate");
     app.find_with_text("[role=dialog] button", "Close").click();
     row(&app, "Newcomer Suzuki");
     assert!(nicknames(&db).contains("Newcomer"), "NSS lists it:\n{}", nicknames(&db));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { catalogueKeys, chosenLanguage, expiryText, languageFor, translate } from './index';
+import { allCatalogues, catalogueKeys, chosenLanguage, expiryText, languageFor, translate, type Language } from './index';
 
 describe('catalogues', () => {
   it('have the same keys in Japanese and English', () => {
@@ -8,10 +8,37 @@ describe('catalogues', () => {
 
   it('fill parameters and pick the language from the locale', () => {
     expect(translate('en', 'list.count', { count: 3 })).toBe('3 certificates');
+    expect(translate('en', 'list.count', { count: 1 })).toBe('1 certificate');
+    expect(translate('en', 'list.count', { count: 1234 })).toBe('1,234 certificates');
     expect(translate('ja', 'list.count', { count: 3 })).toBe('証明書 3 件');
     expect(languageFor('ja-JP')).toBe('ja');
     expect(languageFor('en-GB')).toBe('en');
     expect(languageFor(undefined)).toBe('en');
+  });
+});
+
+describe('plurals', () => {
+  const languages: Language[] = ['en', 'ja'];
+
+  it('give every counting message each plural form its language has, and no "(s)"', () => {
+    for (const language of languages) {
+      const categories = new Intl.PluralRules(language).resolvedOptions().pluralCategories;
+      for (const [key, message] of Object.entries(allCatalogues[language])) {
+        const forms = typeof message === 'string' ? [message] : Object.values(message);
+        for (const form of forms) expect(form, `${language} ${key}`).not.toMatch(/\(s\)/);
+        if (forms.some((form) => form.includes('{count}'))) {
+          expect(typeof message, `${language} ${key} counts, so it has plural forms`).toBe('object');
+          expect(Object.keys(message).sort(), `${language} ${key}`).toEqual([...categories].sort());
+        }
+      }
+    }
+  });
+
+  it('say "1 other has expired" and "3 others have expired"', () => {
+    expect(translate('en', 'probe.others_expired', { count: 1 })).toBe('1 other has expired.');
+    expect(translate('en', 'probe.others_expired', { count: 3 })).toBe('3 others have expired.');
+    expect(translate('en', 'delete.question', { count: 1 })).toBe('Delete 1 certificate? This cannot be undone.');
+    expect(translate('ja', 'delete.done', { count: 2 })).toBe('証明書 2 件を削除しました。');
   });
 });
 

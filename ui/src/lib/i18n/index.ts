@@ -1,10 +1,11 @@
 import { en, type MessageKey } from './en';
 import { ja } from './ja';
+import { formFor, type Message } from './message';
 
 export type Language = 'en' | 'ja';
 export type { MessageKey };
 
-const catalogues: Record<Language, Record<MessageKey, string>> = { en, ja };
+const catalogues: Record<Language, Record<MessageKey, Message>> = { en, ja };
 
 /** The OS locale decides, as the brief asks: Japanese for ja-*, else English. */
 export function languageFor(locale: string | undefined): Language {
@@ -16,8 +17,15 @@ export function chosenLanguage(setting: string | undefined, locale: string | und
   return setting === 'ja' || setting === 'en' ? setting : languageFor(locale);
 }
 
+/** The message `key` in `language`: its plural form for `params.count`, numbers written the language's way. */
 export function translate(language: Language, key: MessageKey, params: Record<string, string | number> = {}): string {
-  return catalogues[language][key].replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
+  const count = typeof params.count === 'number' ? params.count : undefined;
+  const text = formFor(catalogues[language][key], language, count);
+  return text.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) return `{${name}}`;
+    return typeof value === 'number' ? numberFormat(language).format(value) : value;
+  });
 }
 
 // Intl formatters are costly to make (milliseconds each in WebKit) and every
@@ -34,6 +42,7 @@ function formatterCache<T>(make: (language: Language) => T): (language: Language
   };
 }
 
+const numberFormat = formatterCache((l) => new Intl.NumberFormat(l));
 const dateFormat = formatterCache((l) => new Intl.DateTimeFormat(l, { dateStyle: 'medium' }));
 const dateTimeFormat = formatterCache((l) => new Intl.DateTimeFormat(l, { dateStyle: 'long', timeStyle: 'short' }));
 const relativeFormat = formatterCache((l) => new Intl.RelativeTimeFormat(l, { numeric: 'auto' }));
@@ -65,3 +74,5 @@ export function expiryText(language: Language, iso: string, now: Date): string {
 }
 
 export const catalogueKeys = { en: Object.keys(en), ja: Object.keys(ja) };
+/** Every catalogue, for the tests that check their forms. */
+export const allCatalogues = catalogues;
