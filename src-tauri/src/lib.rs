@@ -4,35 +4,43 @@ mod commands;
 mod ipc_error;
 mod settings;
 mod state;
+#[cfg(feature = "test")]
+pub mod testing;
 
-use tauri::Manager as _;
+use tauri::{Manager as _, Runtime};
+
+pub use state::AppState;
 
 pub fn run() {
-    tauri::Builder::default()
-        .plugin(tauri_plugin_dialog::init())
+    with_commands(tauri::Builder::default().plugin(tauri_plugin_dialog::init()))
         .setup(|app| {
             let settings_path = app.path().app_config_dir().ok().map(|dir| dir.join("settings.json"));
             app.manage(state::AppState::new(settings_path));
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::list_certificates,
-            commands::certificate_details,
-            commands::inspect_file,
-            commands::import_file,
-            commands::export_file_name,
-            commands::export_certificates,
-            commands::plan_deletion,
-            commands::delete_certificates,
-            commands::cleanup_candidates,
-            commands::list_preferences,
-            commands::delete_preferences,
-            commands::probe_site,
-            commands::list_trust,
-            commands::get_settings,
-            commands::save_settings,
-            commands::reveal_in_folder,
-        ])
         .run(tauri::generate_context!())
         .expect("error while running certdesk");
+}
+
+/// The app's commands on `builder`, for any runtime: the real window's, or
+/// the mock one tests call them through.
+pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        commands::list_certificates,
+        commands::certificate_details,
+        commands::inspect_file,
+        commands::import_file,
+        commands::export_file_name,
+        commands::export_certificates,
+        commands::plan_deletion,
+        commands::delete_certificates,
+        commands::cleanup_candidates,
+        commands::list_preferences,
+        commands::delete_preferences,
+        commands::probe_site,
+        commands::list_trust,
+        commands::get_settings,
+        commands::save_settings,
+        commands::reveal_in_folder,
+    ])
 }

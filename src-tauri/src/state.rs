@@ -23,6 +23,15 @@ impl AppState {
         AppState { settings: Mutex::new(settings), settings_path, store_override: Mutex::new(store_override) }
     }
 
+    /// The state of a run over `store` with no settings file: what the tests use.
+    pub fn for_store(store: StoreSpec) -> Self {
+        AppState {
+            settings: Mutex::new(Settings::default()),
+            settings_path: None,
+            store_override: Mutex::new(Some(store)),
+        }
+    }
+
     pub fn settings(&self) -> Settings {
         self.settings.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
