@@ -33,7 +33,9 @@ pub trait Keystore: Send + Sync {
 
     /// Imports a PKCS#12 file: all of it or, on failure, nothing.
     /// `exportable: false` marks the imported private key as never exportable.
-    fn import_pkcs12(&self, pfx: &[u8], password: &Secret, exportable: bool) -> Result<ImportOutcome>;
+    /// The file comes already read (`ImportFile::contents`): a backend that
+    /// needs only what is in it never parses it again.
+    fn import_pkcs12(&self, file: &ImportFile<'_>, exportable: bool) -> Result<ImportOutcome>;
 
     /// The private key of `identity` as a PKCS#8 PrivateKeyInfo, for the
     /// PKCS#12 codec to write: every store exports key material and certdesk
@@ -74,6 +76,16 @@ pub trait Keystore: Send + Sync {
     fn delete_identity_preference(&self, _service: &str) -> Result<String> {
         Err(Error::not_on_this_platform("managing identity preferences (a macOS keychain feature)"))
     }
+}
+
+/// A PKCS#12 file to import: its bytes and password, for a store whose
+/// importer reads files itself (Windows, macOS), and what certdesk's reader
+/// found in it, for one that takes objects (NSS) and for every backend's
+/// plan of what is new.
+pub struct ImportFile<'a> {
+    pub bytes: &'a [u8],
+    pub password: &'a Secret,
+    pub contents: &'a crate::pkcs12::Pkcs12,
 }
 
 /// What an import did.

@@ -13,7 +13,7 @@ use crate::fault;
 use crate::model::{Certificate, Identity};
 use crate::pkcs12::{self, Contents, Pkcs12, Profile};
 use crate::secret::Secret;
-use crate::store::{ImportOutcome, Keystore};
+use crate::store::{ImportFile, ImportOutcome, Keystore};
 
 /// Reads a certificate file a user named, refusing sizes no certificate file
 /// has. The size the system reports is checked first, and the reading itself
@@ -56,8 +56,9 @@ pub fn import_file(store: &dyn Keystore, file: &[u8], password: &Secret, exporta
     }
     let (normalised, normalised_password) = normalise(&contents)?;
     let mut outcome = match &normalised {
-        Some(bytes) => store.import_pkcs12(bytes, &normalised_password, exportable)?,
-        None => store.import_pkcs12(file, password, exportable)?,
+        Some(bytes) => store
+            .import_pkcs12(&ImportFile { bytes, password: &normalised_password, contents: &contents }, exportable)?,
+        None => store.import_pkcs12(&ImportFile { bytes: file, password, contents: &contents }, exportable)?,
     };
     outcome.added.retain(|id| !already.contains(id));
     outcome.already_present = already;

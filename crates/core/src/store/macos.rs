@@ -38,7 +38,7 @@ use crate::error::{Error, Result};
 use crate::model::{Certificate, Identity, KeyStatus};
 use crate::prefs::{AttributeValue, PreferenceRecord, IPRF};
 use crate::secret::Secret;
-use crate::store::{DeletionStep, ImportOutcome, Keystore};
+use crate::store::{DeletionStep, ImportFile, ImportOutcome, Keystore};
 
 mod sign;
 
@@ -253,19 +253,18 @@ impl KeychainItems {
 }
 
 impl FileItems {
-    fn read(pfx: &[u8], password: &Secret) -> Result<FileItems> {
-        let contents = crate::pkcs12::read(pfx, password)?;
+    fn of(contents: &crate::pkcs12::Pkcs12) -> FileItems {
         let certificates = contents.certificates.iter().filter_map(|c| Certificate::from_der(&c.der).ok()).collect();
         let personal_bags: Vec<_> = contents
             .keys
             .iter()
             .filter_map(|k| crate::pkcs12::certificate_for_key(&contents.certificates, k))
             .collect();
-        Ok(FileItems {
+        FileItems {
             certificates,
             personal: personal_bags.iter().filter_map(|c| Certificate::from_der(&c.der).ok()).collect(),
             key_labels: personal_bags.iter().filter_map(|c| public_key_hash(&c.der)).collect(),
-        })
+        }
     }
 
     fn holds(&self, der: &[u8]) -> bool {
@@ -393,14 +392,15 @@ impl Keystore for KeychainStore {
     /// All of the file or nothing: what the import added (found by content,
     /// see `FileItems`) is deleted again when it fails, and what was in the
     /// keychain before is never touched.
-    fn import_pkcs12(&self, pfx: &[u8], password: &Secret, exportable: bool) -> Result<ImportOutcome> {
+    fn import_pkcs12(&self, given: &ImportFile<'_>, exportable: bool) -> Result<ImportOutcome> {
+        let (pfx, password) = (given.bytes, given.password);
         if !exportable {
             return Err(Error::Unsupported {
                 what: "importing a key as not exportable into a macOS keychain".into(),
                 hint: "; import it without --not-exportable".into(),
             });
         }
-        let file = FileItems::read(pfx, password)?;
+        let file = FileItems::of(given.contents);
         let before = self.items_of(&file)?;
         // macOS 14 and earlier reject AES files with "MAC verification
         // failed"; transfer::import_file hands every store a compatible copy.

@@ -23,8 +23,7 @@ use cryptoki::types::AuthPin;
 
 use crate::error::{Error, Result};
 use crate::model::{Certificate, Identity, KeyStatus};
-use crate::secret::Secret;
-use crate::store::{DeletionStep, ImportOutcome, Keystore};
+use crate::store::{DeletionStep, ImportFile, ImportOutcome, Keystore};
 
 /// softokn keeps one configuration per process, so every use of it in this
 /// process takes turns: initialise for one database, work, finalise.
@@ -438,9 +437,8 @@ impl Keystore for NssStore {
         self.with_session(Access::Read, |session| self.list_in(session))
     }
 
-    fn import_pkcs12(&self, pfx: &[u8], password: &Secret, exportable: bool) -> Result<ImportOutcome> {
-        let contents = crate::pkcs12::read(pfx, password)?;
-        self.with_session(Access::Write, |session| self.import_in(session, &contents, exportable))
+    fn import_pkcs12(&self, file: &ImportFile<'_>, exportable: bool) -> Result<ImportOutcome> {
+        self.with_session(Access::Write, |session| self.import_in(session, file.contents, exportable))
     }
 
     fn export_private_key(&self, identity: &Identity) -> Result<Zeroizing<Vec<u8>>> {

@@ -19,7 +19,7 @@ use zeroize::Zeroizing;
 use crate::error::{Error, Result};
 use crate::model::{Certificate, Identity, KeyStatus};
 use crate::secret::Secret;
-use crate::store::{capi_blob, DeletionStep, ImportOutcome, Keystore};
+use crate::store::{capi_blob, DeletionStep, ImportFile, ImportOutcome, Keystore};
 
 mod import;
 mod key_container;
@@ -524,8 +524,8 @@ impl Keystore for WindowsStore {
         Ok(identities)
     }
 
-    fn import_pkcs12(&self, pfx: &[u8], password: &Secret, exportable: bool) -> Result<ImportOutcome> {
-        import::import_pkcs12(self, pfx, password, exportable)
+    fn import_pkcs12(&self, file: &ImportFile<'_>, exportable: bool) -> Result<ImportOutcome> {
+        import::import_pkcs12(self, file, exportable)
     }
 
     fn issuer_candidates(&self) -> Result<Vec<Certificate>> {

@@ -20,7 +20,7 @@ use super::{wide, Cert, KeyContainer, SystemStore, WindowsStore};
 use crate::error::{Error, Result};
 use crate::model::Certificate;
 use crate::secret::Secret;
-use crate::store::ImportOutcome;
+use crate::store::{ImportFile, ImportOutcome};
 
 /// The store intermediates go to.
 const INTERMEDIATES: &str = "CA";
@@ -31,13 +31,9 @@ const INTERMEDIATES: &str = "CA";
 /// Wine may use the container this import reused.
 const STORES_THAT_MAY_USE_KEYS: [&str; 7] = ["My", "CA", "Root", "Trust", "TrustedPeople", "AddressBook", "REQUEST"];
 
-pub(super) fn import_pkcs12(
-    store: &WindowsStore,
-    pfx: &[u8],
-    password: &Secret,
-    exportable: bool,
-) -> Result<ImportOutcome> {
-    let file = FilePlan::read(pfx, password)?;
+pub(super) fn import_pkcs12(store: &WindowsStore, given: &ImportFile<'_>, exportable: bool) -> Result<ImportOutcome> {
+    let (pfx, password) = (given.bytes, given.password);
+    let file = FilePlan::of(given.contents);
     // Both stores are opened before any key is made, so that failing to
     // open one leaves nothing behind.
     let personal = store.personal()?;
@@ -90,8 +86,7 @@ struct FilePlan {
 }
 
 impl FilePlan {
-    fn read(pfx: &[u8], password: &Secret) -> Result<FilePlan> {
-        let contents = crate::pkcs12::read(pfx, password)?;
+    fn of(contents: &crate::pkcs12::Pkcs12) -> FilePlan {
         let personal_ders: Vec<Vec<u8>> = contents
             .keys
             .iter()
@@ -106,12 +101,12 @@ impl FilePlan {
             .collect();
         let (roots, intermediates): (Vec<Certificate>, Vec<Certificate>) =
             others.into_iter().partition(|c| c.self_signed);
-        Ok(FilePlan {
+        FilePlan {
             personal_ders,
             intermediate_ders: intermediates.into_iter().map(|c| c.der).collect(),
             friendly_name: contents.friendly_name().map(str::to_owned),
             not_installed: roots.into_iter().map(|c| c.sha256).collect(),
-        })
+        }
     }
 
     /// The outcome, when the stores hold every identity and intermediate of
