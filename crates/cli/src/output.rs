@@ -10,6 +10,7 @@ use unicode_width::UnicodeWidthStr as _;
 
 use certdesk_core::actions::{CleanupItem, Details};
 use certdesk_core::health::CleanupReason;
+use certdesk_core::inspect::FileFormat;
 use certdesk_core::store::ImportOutcome;
 use certdesk_core::trust::Trust;
 use certdesk_core::{Assessment, DeletionStep, Error, Identity, ListEntry, Status};
@@ -359,9 +360,9 @@ pub fn inspection(report: &certdesk_core::inspect::Inspection, json: bool) {
         return;
     }
     let format = match report.format {
-        "pkcs12" => "PKCS#12",
-        "pem" => "PEM certificates",
-        _ => "DER certificate",
+        FileFormat::Pkcs12 => "PKCS#12",
+        FileFormat::Pem => "PEM certificates",
+        FileFormat::Der => "DER certificate",
     };
     let _ = writeln!(out, "{} {} ({format})", "File:".bold(), report.file);
     if let Some(e) = &report.encryption {
@@ -400,21 +401,20 @@ pub fn inspection(report: &certdesk_core::inspect::Inspection, json: bool) {
             let more = if report.keys > 1 { format!(" (and {} more keys)", report.keys - 1) } else { String::new() };
             let _ = writeln!(out, "{} {}{bits}, {matched}{more}", "Private key:".bold(), k.algorithm);
         }
-        None if report.format == "pkcs12" => {
+        None if report.format == FileFormat::Pkcs12 => {
             let _ = writeln!(out, "{} none", "Private key:".bold());
         }
         None => {}
     }
     if let Some(verdicts) = &report.compatibility {
         let _ = writeln!(out, "{}", "Will it import?".bold());
-        for (key, label) in certdesk_core::pkcs12::verdict::IMPORTERS {
-            let Some(v) = verdicts.get(*key) else { continue };
-            let line = if v["ok"] == true {
+        for (importer, v) in verdicts {
+            let line = if v.ok {
                 "will import".green().to_string()
             } else {
-                format!("{} {}", "will not:".red(), v["why"].as_str().unwrap_or(""))
+                format!("{} {}", "will not:".red(), v.why.as_deref().unwrap_or(""))
             };
-            let _ = writeln!(out, "  {label:<24} {line}");
+            let _ = writeln!(out, "  {:<24} {line}", importer.label());
         }
     }
 }
@@ -505,7 +505,7 @@ pub fn probe(report: &certdesk_core::probe::ProbeReport, json: bool) {
             short_id(&c.id),
             c.name,
             c.issuer_name,
-            c.status,
+            c.status.as_str(),
             &c.not_after[..10.min(c.not_after.len())]
         );
     }

@@ -43,15 +43,15 @@ pub struct KeyReport {
 pub struct Inspection {
     pub file: String,
     /// "pkcs12", "pem" or "der".
-    pub format: &'static str,
+    pub format: FileFormat,
     pub encryption: Option<Encryption>,
     pub password_form: Option<String>,
     pub certificates: Vec<CertificateReport>,
     pub key: Option<KeyReport>,
     pub keys: usize,
     pub other_bags: usize,
-    /// Importer → verdict, in `verdict::IMPORTERS` order; `None` for plain certificates.
-    pub compatibility: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Importer → verdict, in `Importer::ALL` order; `None` for plain certificates.
+    pub compatibility: Option<std::collections::BTreeMap<verdict::Importer, verdict::Verdict>>,
 }
 
 fn certificate_report(der: &[u8], friendly_name: Option<String>, is_leaf: bool) -> Result<CertificateReport> {
@@ -77,6 +77,17 @@ pub fn needs_password(bytes: &[u8]) -> bool {
 
 fn is_pem(bytes: &[u8]) -> bool {
     bytes.trim_ascii_start().starts_with(b"-----BEGIN")
+}
+
+/// What kind of file was inspected; serialised as `pkcs12`, `pem` or `der`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileFormat {
+    Pkcs12,
+    /// PEM text with one or more certificates.
+    Pem,
+    /// One DER certificate.
+    Der,
 }
 
 /// Inspects a PKCS#12, PEM or DER file. `name` is how the file is shown.
@@ -106,10 +117,10 @@ pub fn inspect(name: &str, bytes: &[u8], password: &Secret) -> Result<Inspection
                 hint: " (keys alone cannot be inspected)".into(),
             });
         }
-        return Ok(plain("pem", certificates));
+        return Ok(plain(FileFormat::Pem, certificates));
     }
     if Certificate::from_der(bytes).is_ok() {
-        return Ok(plain("der", vec![certificate_report(bytes, None, true)?]));
+        return Ok(plain(FileFormat::Der, vec![certificate_report(bytes, None, true)?]));
     }
     let contents = pkcs12::read(bytes, password)?;
     let leaf_der = contents.leaf().map(|c| c.der.clone());
@@ -137,13 +148,11 @@ pub fn inspect(name: &str, bytes: &[u8], password: &Secret) -> Result<Inspection
         .map(|s| s.iterations())
         .or(p.certificates.as_ref().map(|s| s.iterations()))
         .or(p.mac.as_ref().map(|m| m.iterations()));
-    let compatibility = verdict::IMPORTERS
-        .iter()
-        .map(|(key, _)| (key.to_string(), serde_json::to_value(verdict::verdict(key, p)).unwrap_or_default()))
-        .collect();
+    let compatibility =
+        verdict::Importer::ALL.iter().map(|&importer| (importer, verdict::verdict(importer, p))).collect();
     Ok(Inspection {
         file: name.to_owned(),
-        format: "pkcs12",
+        format: FileFormat::Pkcs12,
         encryption: Some(Encryption {
             certificates: p.certificates.as_ref().map(|s| s.name()),
             key: p.key.as_ref().map(|s| s.name()),

@@ -103,7 +103,7 @@ pub struct Candidate {
     pub subject: String,
     pub issuer: String,
     pub issuer_name: String,
-    pub status: &'static str,
+    pub status: Status,
     pub superseded: bool,
     pub not_after: String,
     /// Its issuer, or a certificate of its chain, is one the site named.
@@ -153,10 +153,10 @@ impl ProbeReport {
                     best.name,
                     &best.not_after[..10.min(best.not_after.len())]
                 );
-                if best.status == "expired" {
+                if best.status == Status::Expired {
                     text.push_str(" (it has expired: renew it)");
                 }
-                let expired = rest.iter().filter(|c| c.status == "expired").count();
+                let expired = rest.iter().filter(|c| c.status == Status::Expired).count();
                 if expired > 0 {
                     text.push_str(&format!("; {expired} other{} expired", if expired == 1 { " is" } else { "s are" }));
                 }
@@ -256,7 +256,7 @@ fn rank(overview: &Overview, pool: &[&Certificate], cas: &[DistinguishedName]) -
                 subject: cert.subject.rfc4514.clone(),
                 issuer: cert.issuer.rfc4514.clone(),
                 issuer_name: cert.issuer.common_name().unwrap_or(&cert.issuer.rfc4514).to_owned(),
-                status: health.status.as_str(),
+                status: health.status,
                 superseded: health.superseded(),
                 not_after: cert.not_after.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
                 matches,

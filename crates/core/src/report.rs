@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::health::Assessment;
+use crate::health::{Assessment, Status};
 use crate::model::{Defect, Identity, KeyStatus};
 
 /// One row of `certdesk list --json` and of the app's list.
@@ -21,7 +21,7 @@ pub struct ListEntry {
     pub sha256: String,
     pub not_before: String,
     pub not_after: String,
-    pub status: &'static str,
+    pub status: Status,
     pub superseded: bool,
     pub superseded_by: Option<String>,
     pub duplicate_group: Option<String>,
@@ -51,7 +51,7 @@ impl ListEntry {
             sha256: cert.sha256.clone(),
             not_before: crate::model::rfc3339(cert.not_before),
             not_after: crate::model::rfc3339(cert.not_after),
-            status: health.status.as_str(),
+            status: health.status,
             superseded: health.superseded(),
             superseded_by: health.superseded_by.clone(),
             duplicate_group: health.duplicate_group.clone(),

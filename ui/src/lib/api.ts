@@ -210,3 +210,21 @@ export interface ProbeReport {
 export const probeSite = (site: string, identity?: string, insecure = false) =>
   invoke<ProbeReport>('probe_site', { site, identity: identity ?? null, insecure });
 export const listTrust = () => invoke<Record<string, Trust>>('list_trust');
+
+/** What a drop on the window tells the app: a drag over it, and the certificate files let go. */
+export interface FileDropHandlers {
+  hovering: (on: boolean) => void;
+  /** The dropped .pfx and .p12 files (others are left out). */
+  dropped: (paths: string[]) => void;
+}
+
+/** Listens for files dragged onto the window; resolves to the function that stops listening. */
+export async function onFileDrop(handlers: FileDropHandlers): Promise<() => void> {
+  const { getCurrentWebview } = await import('@tauri-apps/api/webview');
+  return getCurrentWebview().onDragDropEvent((event) => {
+    const payload = event.payload;
+    if (payload.type === 'enter' || payload.type === 'over') handlers.hovering(true);
+    else if (payload.type === 'leave') handlers.hovering(false);
+    else if (payload.type === 'drop') handlers.dropped(payload.paths.filter((p) => /\.(pfx|p12)$/i.test(p)));
+  });
+}

@@ -21,16 +21,49 @@ fn no(why: impl Into<String>) -> Verdict {
     Verdict { ok: false, why: Some(why.into()) }
 }
 
-/// The importers `inspect` speaks for, with their JSON keys.
-pub const IMPORTERS: &[(&str, &str)] = &[
-    ("windows_7_8", "Windows 7 / 8.1"),
-    ("windows_10_11", "Windows 10 1709+ / 11"),
-    ("macos_14", "macOS 14 and earlier"),
-    ("macos_15", "macOS 15+"),
-    ("openssl_3", "OpenSSL 3"),
-    ("java_8", "Java 8"),
-    ("java_17", "Java 17+"),
-];
+/// The importers `inspect` speaks for; each serialises to its stable JSON key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Importer {
+    #[serde(rename = "windows_7_8")]
+    Windows7And8,
+    #[serde(rename = "windows_10_11")]
+    Windows10And11,
+    #[serde(rename = "macos_14")]
+    MacOs14,
+    #[serde(rename = "macos_15")]
+    MacOs15,
+    #[serde(rename = "openssl_3")]
+    OpenSsl3,
+    #[serde(rename = "java_8")]
+    Java8,
+    #[serde(rename = "java_17")]
+    Java17,
+}
+
+impl Importer {
+    pub const ALL: [Importer; 7] = [
+        Importer::Windows7And8,
+        Importer::Windows10And11,
+        Importer::MacOs14,
+        Importer::MacOs15,
+        Importer::OpenSsl3,
+        Importer::Java8,
+        Importer::Java17,
+    ];
+
+    /// How people name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Importer::Windows7And8 => "Windows 7 / 8.1",
+            Importer::Windows10And11 => "Windows 10 1709+ / 11",
+            Importer::MacOs14 => "macOS 14 and earlier",
+            Importer::MacOs15 => "macOS 15+",
+            Importer::OpenSsl3 => "OpenSSL 3",
+            Importer::Java8 => "Java 8",
+            Importer::Java17 => "Java 17+",
+        }
+    }
+}
 
 fn schemes(p: &Protection) -> impl Iterator<Item = &Scheme> {
     p.certificates.iter().chain(p.key.iter())
@@ -55,17 +88,17 @@ fn legacy_cipher(p: &Protection) -> Option<String> {
     schemes(p).find(|s| matches!(s.cipher(), Cipher::Rc2Cbc(_) | Cipher::Rc4 | Cipher::DesEde2Cbc)).map(Scheme::name)
 }
 
-/// The verdict for one importer (a key of `IMPORTERS`).
-pub fn verdict(importer: &str, p: &Protection) -> Verdict {
+/// The verdict for one importer.
+pub fn verdict(importer: Importer, p: &Protection) -> Verdict {
     let sha1_mac_only = || match mac_hash(p) {
         Some(Hash::Sha1) | None if !pbmac1(p) => None,
         Some(h) => Some(format!("it cannot check an HMAC-{} integrity MAC", h.name())),
         None => Some("it cannot check a PBMAC1 integrity MAC".to_owned()),
     };
     match importer {
-        "windows_7_8" | "macos_14" => {
+        Importer::Windows7And8 | Importer::MacOs14 => {
             if any_pbes2(p) {
-                let detail = if importer == "macos_14" {
+                let detail = if importer == Importer::MacOs14 {
                     "it rejects AES (PBES2) files with \"MAC verification failed\"; convert to compatible"
                 } else {
                     "it cannot decrypt AES (PBES2); convert to compatible"
@@ -74,13 +107,13 @@ pub fn verdict(importer: &str, p: &Protection) -> Verdict {
             }
             sha1_mac_only().map_or_else(ok, |why| no(format!("{why}; convert to compatible")))
         }
-        "windows_10_11" | "macos_15" => {
+        Importer::Windows10And11 | Importer::MacOs15 => {
             if pbmac1(p) {
                 return no("it cannot check a PBMAC1 integrity MAC; convert to modern");
             }
             ok()
         }
-        "openssl_3" => {
+        Importer::OpenSsl3 => {
             if let Some(name) = legacy_cipher(p) {
                 return no(format!("{name} needs `-legacy`; convert to compatible or modern"));
             }
@@ -89,7 +122,7 @@ pub fn verdict(importer: &str, p: &Protection) -> Verdict {
             }
             ok()
         }
-        "java_8" => {
+        Importer::Java8 => {
             if any_pbes2(p) || !matches!(mac_hash(p), Some(Hash::Sha1) | None) || pbmac1(p) {
                 return no(
                     "Java 8 before update 301 reads only TripleDES/RC2 with an HMAC-SHA1 MAC; convert to compatible",
@@ -97,12 +130,11 @@ pub fn verdict(importer: &str, p: &Protection) -> Verdict {
             }
             ok()
         }
-        "java_17" => {
+        Importer::Java17 => {
             if pbmac1(p) {
                 return no("PBMAC1 is not read before Java 26; convert to modern");
             }
             ok()
         }
-        other => no(format!("unknown importer {other}")),
     }
 }
