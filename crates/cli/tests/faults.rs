@@ -35,6 +35,14 @@ fn bob_from_a_second_ca(dir: &Path) -> std::path::PathBuf {
     pkcs12(dir, "bob", "Bob", Some(&ca))
 }
 
+/// `one_identity`'s database with Bob (from a second CA) imported too, and Alice's id.
+fn alice_and_bob(dir: &Path) -> (std::path::PathBuf, String) {
+    let (db, alice) = one_identity(dir);
+    let bob = bob_from_a_second_ca(dir);
+    run(certdesk(&db).arg("import").arg(&bob).arg("--password-file").arg(dir.join("pw")));
+    (db, alice)
+}
+
 /// Thumbprints of everything in the store, CA certificates too, sorted: the store's contents to compare.
 fn contents(db: &Path) -> Vec<String> {
     let listed = json_of(&run(certdesk(db).args(["--json", "list", "--all"])));
@@ -188,9 +196,7 @@ fn an_export_killed_after_each_step_of_its_save_leaves_nothing_or_the_complete_f
 #[test]
 fn a_folder_export_killed_at_its_steps_shows_only_complete_files() {
     let tmp = tempfile::tempdir().unwrap();
-    let (db, alice) = one_identity(tmp.path());
-    let bob = bob_from_a_second_ca(tmp.path());
-    run(certdesk(&db).arg("import").arg(&bob).arg("--password-file").arg(tmp.path().join("pw")));
+    let (db, alice) = alice_and_bob(tmp.path());
     let ids: Vec<String> = json_of(&run(certdesk(&db).args(["--json", "list"])))
         .as_array()
         .unwrap()
@@ -605,9 +611,7 @@ fn error_of(out: &std::process::Output) -> (String, String) {
 #[test]
 fn an_export_onto_a_full_disk_says_so_and_leaves_no_file_behind() {
     let tmp = tempfile::tempdir().unwrap();
-    let (db, alice) = one_identity(tmp.path());
-    let bob = bob_from_a_second_ca(tmp.path());
-    run(certdesk(&db).arg("import").arg(&bob).arg("--password-file").arg(tmp.path().join("pw")));
+    let (db, alice) = alice_and_bob(tmp.path());
     let before = contents(&db);
     let disk = tmp.path().join("small-disk");
     std::fs::create_dir(&disk).unwrap();

@@ -4,7 +4,6 @@
 
 use crate::health::{self, Assessment, CleanupCandidate};
 use crate::model::{self, Identity};
-use crate::report::ListEntry;
 use crate::store::{self, DeletionStep, Keystore};
 use crate::{chain, trust, Result};
 
@@ -23,11 +22,6 @@ impl Overview {
 
     pub fn entries(&self) -> impl Iterator<Item = (&Identity, &Assessment)> {
         self.identities.iter().zip(&self.assessments)
-    }
-
-    /// Every entry as the flat view the CLI and the app show.
-    pub fn list_entries(&self) -> Vec<ListEntry> {
-        self.entries().map(|(i, a)| ListEntry::new(i, a)).collect()
     }
 
     pub fn cleanup_candidates(&self) -> Vec<CleanupCandidate> {

@@ -1,5 +1,7 @@
 //! Clean-up: the expired and superseded certificates that may go, each with its reasons.
 
+use std::collections::HashMap;
+
 use crate::health::{Assessment, CleanupReason};
 use crate::model::Identity;
 use crate::overview::Overview;
@@ -13,14 +15,15 @@ pub struct CleanupItem<'a> {
 
 /// What clean-up proposes, in the list's order (see `health::cleanup_candidates`).
 pub fn cleanup(overview: &Overview) -> Vec<CleanupItem<'_>> {
+    let by_id: HashMap<&str, (&Identity, &Assessment)> = overview.entries().map(|e| (e.0.id.as_str(), e)).collect();
     let mut items: Vec<CleanupItem<'_>> = overview
         .cleanup_candidates()
         .into_iter()
         .filter_map(|candidate| {
-            let (identity, health) = overview.entries().find(|(i, _)| i.id == candidate.id)?;
+            let &(identity, health) = by_id.get(candidate.id.as_str())?;
             Some(CleanupItem { identity, health, reasons: candidate.reasons })
         })
         .collect();
-    items.sort_by(|a, b| super::list::list_order(a.identity, b.identity));
+    items.sort_by_cached_key(|item| super::list::list_key(item.identity));
     items
 }

@@ -20,7 +20,7 @@ export function chosenLanguage(setting: string | undefined, locale: string | und
 /** The message `key` in `language`: its plural form for `params.count`, numbers written the language's way. */
 export function translate(language: Language, key: MessageKey, params: Record<string, string | number> = {}): string {
   const count = typeof params.count === 'number' ? params.count : undefined;
-  const text = formFor(catalogues[language][key], language, count);
+  const text = formFor(catalogues[language][key], pluralRules(language), count);
   return text.replace(/\{(\w+)\}/g, (_, name: string) => {
     const value = params[name];
     if (value === undefined) return `{${name}}`;
@@ -43,6 +43,7 @@ function formatterCache<T>(make: (language: Language) => T): (language: Language
 }
 
 const numberFormat = formatterCache((l) => new Intl.NumberFormat(l));
+const pluralRules = formatterCache((l) => new Intl.PluralRules(l));
 const dateFormat = formatterCache((l) => new Intl.DateTimeFormat(l, { dateStyle: 'medium' }));
 const dateTimeFormat = formatterCache((l) => new Intl.DateTimeFormat(l, { dateStyle: 'long', timeStyle: 'short' }));
 const relativeFormat = formatterCache((l) => new Intl.RelativeTimeFormat(l, { numeric: 'auto' }));

@@ -5,19 +5,8 @@
 export type PluralForms = Partial<Record<Intl.LDMLPluralRule, string>> & { other: string };
 export type Message = string | PluralForms;
 
-/** The form of `message` for `count` in `language`. */
-export function formFor(message: Message, language: string, count: number | undefined): string {
+/** The form of `message` for `count`, chosen by its language's `rules`. */
+export function formFor(message: Message, rules: Intl.PluralRules, count: number | undefined): string {
   if (typeof message === 'string') return message;
-  const category = count === undefined ? 'other' : pluralRules(language).select(count);
-  return message[category] ?? message.other;
-}
-
-const rules = new Map<string, Intl.PluralRules>();
-function pluralRules(language: string): Intl.PluralRules {
-  let made = rules.get(language);
-  if (!made) {
-    made = new Intl.PluralRules(language);
-    rules.set(language, made);
-  }
-  return made;
+  return message[count === undefined ? 'other' : rules.select(count)] ?? message.other;
 }
