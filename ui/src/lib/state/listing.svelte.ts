@@ -1,0 +1,46 @@
+// The store's certificates as last listed, their trust, and the clock their
+// expiry lines are read against: what every view of the list starts from.
+import { listCertificates, listTrust, type ListEntry, type Listing, type Trust } from '../api';
+
+/** Told the entries of each new listing, by id, as soon as it is set. */
+export type LoadListener = (byId: ReadonlyMap<string, ListEntry>) => void;
+
+export class CertificateListing {
+  // Replaced whole on every refresh, never changed in place: raw state, so
+  // 2,000 entries are not wrapped in reactive proxies that every filter pass
+  // would read through.
+  current = $state.raw<Listing | null>(null);
+  trust = $state.raw<Record<string, Trust>>({});
+  /** Why the last listing failed; null once one succeeds. */
+  failure = $state.raw<unknown>(null);
+  /** When the listing was read: "expires in 3 days" counts from here. */
+  now = $state(new Date());
+
+  /** In the core's list order; the views only narrow them. */
+  readonly entries = $derived(this.current?.entries ?? []);
+  readonly byId = $derived(new Map(this.entries.map((e) => [e.id, e])));
+  readonly hasKeys = $derived(this.entries.some((e) => e.has_private_key));
+
+  #listeners: LoadListener[] = [];
+
+  /** `listener` runs after each successful load, before anything is painted. */
+  onload(listener: LoadListener) {
+    this.#listeners.push(listener);
+  }
+
+  async load() {
+    this.failure = null;
+    let listing: Listing;
+    try {
+      listing = await listCertificates();
+    } catch (e) {
+      this.failure = e;
+      return;
+    }
+    this.current = listing;
+    this.now = new Date();
+    for (const listener of this.#listeners) listener(this.byId);
+    // Trust reads the system's roots: it fills in after the list shows.
+    listTrust().then((t) => (this.trust = t), () => (this.trust = {}));
+  }
+}

@@ -1,0 +1,55 @@
+import { clearMocks } from '@tauri-apps/api/mocks';
+import { afterEach, describe, expect, it } from 'vitest';
+import { entry } from '../../test/entries';
+import { backend, listings } from '../../test/ipc';
+import { CertificateListing } from './listing.svelte';
+
+afterEach(() => clearMocks());
+
+const alice = entry({ id: 'alice', has_private_key: false, key: 'none' });
+const bob = entry({ id: 'bob' });
+
+describe('CertificateListing', () => {
+  it('keeps the core order, indexes the entries by id and fills in trust after the list', async () => {
+    let trusted: (t: unknown) => void = () => {};
+    backend({ list_certificates: listings([bob, alice]), list_trust: () => new Promise((resolve) => (trusted = resolve)) });
+    const listing = new CertificateListing();
+    const before = listing.now;
+    await listing.load();
+    expect(listing.entries.map((e) => e.id)).toEqual(['bob', 'alice']);
+    expect(listing.byId.get('alice')).toBe(alice);
+    expect(listing.hasKeys).toBe(true);
+    expect(listing.now.getTime()).toBeGreaterThanOrEqual(before.getTime());
+    expect(listing.trust).toEqual({});
+    trusted({ bob: { trust: 'trusted' } });
+    await expect.poll(() => listing.trust).toEqual({ bob: { trust: 'trusted' } });
+  });
+
+  it('shows a failed listing, and forgets the failure once a retry succeeds', async () => {
+    let fail = true;
+    backend({
+      list_certificates: () => {
+        if (fail) throw { kind: 'store_unavailable', message: 'the store is locked' };
+        return { store: 'nss:/tmp/db', entries: [alice], preferences_supported: false };
+      },
+    });
+    const listing = new CertificateListing();
+    await listing.load();
+    expect(listing.failure).toEqual({ kind: 'store_unavailable', message: 'the store is locked' });
+    expect(listing.current).toBeNull();
+    fail = false;
+    await listing.load();
+    expect(listing.failure).toBeNull();
+    expect(listing.entries).toEqual([alice]);
+  });
+
+  it('tells the listeners of each new listing, by id', async () => {
+    backend({ list_certificates: listings([alice, bob], [bob]) });
+    const listing = new CertificateListing();
+    const heard: string[][] = [];
+    listing.onload((byId) => heard.push([...byId.keys()]));
+    await listing.load();
+    await listing.load();
+    expect(heard).toEqual([['alice', 'bob'], ['bob']]);
+  });
+});
