@@ -211,6 +211,10 @@ export const probeSite = (site: string, identity?: string, insecure = false) =>
   invoke<ProbeReport>('probe_site', { site, identity: identity ?? null, insecure });
 export const listTrust = () => invoke<Record<string, Trust>>('list_trust');
 
+/** Tells the Rust side the first listing's rows have been painted. Nothing waits for the
+ *  answer: outside Tauri (component tests) the call fails, and that is ignored. */
+export const reportFirstRows = () => invoke<void>('first_rows_painted').catch(() => {});
+
 /** What a drop on the window tells the app: a drag over it, and the certificate files let go. */
 export interface FileDropHandlers {
   hovering: (on: boolean) => void;

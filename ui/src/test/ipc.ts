@@ -25,3 +25,5 @@ export function listings(...lists: ListEntry[][]): Answers[string] {
   return () => ({ store: 'nss:/tmp/db', entries: lists[Math.min(next++, lists.length - 1)], preferences_supported: false });
 }
 
+/** Resolves after the next animation frame's callbacks, those already asked for first. */
+export const nextFrame = () => new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));

@@ -1,6 +1,6 @@
 // The store's certificates as last listed, their trust, and the clock their
 // expiry lines are read against: what every view of the list starts from.
-import { listCertificates, listTrust, type ListEntry, type Listing, type Trust } from '../api';
+import { listCertificates, listTrust, reportFirstRows, type ListEntry, type Listing, type Trust } from '../api';
 
 /** Told the entries of each new listing, by id, as soon as it is set. */
 export type LoadListener = (byId: ReadonlyMap<string, ListEntry>) => void;
@@ -22,6 +22,7 @@ export class CertificateListing {
   readonly hasKeys = $derived(this.entries.some((e) => e.has_private_key));
 
   #listeners: LoadListener[] = [];
+  #loadedOnce = false;
 
   /** `listener` runs after each successful load, before anything is painted. */
   onload(listener: LoadListener) {
@@ -40,6 +41,11 @@ export class CertificateListing {
     this.current = listing;
     this.now = new Date();
     for (const listener of this.#listeners) listener(this.byId);
+    if (!this.#loadedOnce) {
+      this.#loadedOnce = true;
+      // Two frames: the first runs before the rows are painted, the second after.
+      if (listing.entries.length > 0) requestAnimationFrame(() => requestAnimationFrame(() => reportFirstRows()));
+    }
     // Trust reads the system's roots: it fills in after the list shows.
     listTrust().then((t) => (this.trust = t), () => (this.trust = {}));
   }

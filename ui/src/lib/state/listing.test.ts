@@ -1,10 +1,15 @@
 import { clearMocks } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { entry } from '../../test/entries';
-import { backend, listings } from '../../test/ipc';
+import { backend, listings, nextFrame } from '../../test/ipc';
 import { CertificateListing } from './listing.svelte';
 
-afterEach(() => clearMocks());
+// A listing with rows reports them two frames later: to the test that made it.
+afterEach(async () => {
+  await nextFrame();
+  await nextFrame();
+  clearMocks();
+});
 
 const alice = entry({ id: 'alice', has_private_key: false, key: 'none' });
 const bob = entry({ id: 'bob' });
@@ -51,5 +56,49 @@ describe('CertificateListing', () => {
     await listing.load();
     await listing.load();
     expect(heard).toEqual([['alice', 'bob'], ['bob']]);
+  });
+
+  it('reports the first rows once, after two frames, and never again', async () => {
+    const calls = backend({ list_certificates: listings([alice]) });
+    const reports = () => calls.filter((c) => c.cmd === 'first_rows_painted').length;
+    const listing = new CertificateListing();
+    await listing.load();
+    await nextFrame();
+    expect(reports()).toBe(0);
+    await nextFrame();
+    expect(reports()).toBe(1);
+    await listing.load();
+    await nextFrame();
+    await nextFrame();
+    await nextFrame();
+    expect(reports()).toBe(1);
+    // `first_rows_painted` has no answer here: the failure is ignored.
+    expect(listing.failure).toBeNull();
+  });
+
+  it('reports nothing when the first listing is empty, nor when rows come later', async () => {
+    const calls = backend({ list_certificates: listings([], [alice]) });
+    const listing = new CertificateListing();
+    await listing.load();
+    await listing.load();
+    for (let i = 0; i < 3; i++) await nextFrame();
+    expect(calls.some((c) => c.cmd === 'first_rows_painted')).toBe(false);
+  });
+
+  it('reports after a failed first try, once a listing with rows succeeds', async () => {
+    let fail = true;
+    const calls = backend({
+      list_certificates: () => {
+        if (fail) throw { kind: 'internal', message: 'no' };
+        return { store: 'nss:/tmp/db', entries: [alice], preferences_supported: false };
+      },
+    });
+    const listing = new CertificateListing();
+    await listing.load();
+    fail = false;
+    await listing.load();
+    await nextFrame();
+    await nextFrame();
+    expect(calls.filter((c) => c.cmd === 'first_rows_painted')).toHaveLength(1);
   });
 });
