@@ -15,7 +15,10 @@ export class ListSelection {
   // (TypeScript cannot tell a `$derived(…)` argument is not evaluated at once).
   readonly focusedEntry: ListEntry | null = $derived.by(() => (this.focused ? (this.#listing.byId.get(this.focused) ?? null) : null));
   /** The selected rows the filters show, in list order: what Export and Delete act on. */
-  readonly entries: ListEntry[] = $derived.by(() => this.#filtering.shown.filter((e) => this.ids.has(e.id)));
+  readonly entries: ListEntry[] = $derived.by(() => {
+    const ids = this.ids; // read once, not once per row: it is a getter
+    return this.#filtering.shown.filter((e) => ids.has(e.id));
+  });
   /** Nothing selected and nothing focused: Export and Delete have nothing to act on. */
   readonly isEmpty = $derived(this.focusedEntry === null && this.entries.length === 0);
 
