@@ -2,6 +2,7 @@
 
 mod commands;
 mod ipc_error;
+mod launch;
 mod settings;
 mod state;
 #[cfg(feature = "test")]
@@ -12,10 +13,12 @@ use tauri::{Manager as _, Runtime};
 pub use state::AppState;
 
 pub fn run() {
+    launch::started();
     with_commands(tauri::Builder::default().plugin(tauri_plugin_dialog::init()))
         .setup(|app| {
             let settings_path = app.path().app_config_dir().ok().map(|dir| dir.join("settings.json"));
             app.manage(state::AppState::new(settings_path));
+            commands::start_first_listing(&app.state::<state::AppState>());
             Ok(())
         })
         .run(tauri::generate_context!())
@@ -42,5 +45,6 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::get_settings,
         commands::save_settings,
         commands::reveal_in_folder,
+        launch::first_rows_painted,
     ])
 }

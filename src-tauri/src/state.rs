@@ -1,11 +1,16 @@
 //! What the app holds between commands: the settings and the store they name.
 
 use std::path::PathBuf;
+use std::sync::mpsc::Receiver;
 use std::sync::Mutex;
 
 use certdesk_core::StoreSpec;
 
+use crate::commands::Listing;
 use crate::settings::Settings;
+
+/// The listing read as the app starts, until the window asks for it.
+type FirstListing = Receiver<certdesk_core::Result<Listing>>;
 
 pub struct AppState {
     pub settings: Mutex<Settings>,
@@ -14,13 +19,19 @@ pub struct AppState {
     /// Set from `CERTDESK_STORE` (the tests point the app at a temporary
     /// database this way); it wins over the saved setting for this run.
     store_override: Mutex<Option<StoreSpec>>,
+    first_listing: Mutex<Option<FirstListing>>,
 }
 
 impl AppState {
     pub fn new(settings_path: Option<PathBuf>) -> Self {
         let settings = settings_path.as_deref().map(Settings::load).unwrap_or_default();
         let store_override = std::env::var("CERTDESK_STORE").ok().and_then(|spec| spec.parse().ok());
-        AppState { settings: Mutex::new(settings), settings_path, store_override: Mutex::new(store_override) }
+        AppState {
+            settings: Mutex::new(settings),
+            settings_path,
+            store_override: Mutex::new(store_override),
+            first_listing: Mutex::new(None),
+        }
     }
 
     /// The state of a run over `store` with no settings file: what the tests use.
@@ -29,7 +40,17 @@ impl AppState {
             settings: Mutex::new(Settings::default()),
             settings_path: None,
             store_override: Mutex::new(Some(store)),
+            first_listing: Mutex::new(None),
         }
+    }
+
+    pub fn set_first_listing(&self, listing: FirstListing) {
+        *self.first_listing.lock().unwrap_or_else(|e| e.into_inner()) = Some(listing);
+    }
+
+    /// The listing read at start, once; `None` after that, or once settings changed.
+    pub fn take_first_listing(&self) -> Option<FirstListing> {
+        self.first_listing.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 
     pub fn settings(&self) -> Settings {
@@ -48,6 +69,8 @@ impl AppState {
     /// for the rest of the run, even the saved one chosen again; saving other
     /// settings leaves it, so the override stays this run's and is not saved.
     pub fn replace_settings(&self, settings: Settings, store_chosen: bool) {
+        // A listing read under the old settings is not the answer any more.
+        drop(self.take_first_listing());
         if store_chosen {
             *self.store_override.lock().unwrap_or_else(|e| e.into_inner()) = None;
         }
@@ -69,7 +92,20 @@ mod tests {
             settings: Mutex::new(Settings::default()),
             settings_path: None,
             store_override: Mutex::new(Some("nss:/given/for/this/run".parse().unwrap())),
+            first_listing: Mutex::new(None),
         }
+    }
+
+    #[test]
+    fn the_listing_read_at_start_answers_once_and_not_after_the_settings_changed() {
+        let state = started_with_an_override();
+        state.set_first_listing(std::sync::mpsc::channel().1);
+        assert!(state.take_first_listing().is_some());
+        assert!(state.take_first_listing().is_none(), "only the first call takes it");
+
+        state.set_first_listing(std::sync::mpsc::channel().1);
+        state.replace_settings(Settings { renewal_days: 30, ..Settings::default() }, false);
+        assert!(state.take_first_listing().is_none(), "read under the old settings");
     }
 
     #[test]

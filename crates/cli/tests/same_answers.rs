@@ -273,6 +273,9 @@ fn every_command_answers_or_refuses_in_the_shape_the_window_reads() {
     let wider = json_of(&cli(&db, &["--within", "400", "list", "--all"]));
     assert_eq!(rows(&listed["entries"]), rows(&wider), "a 400-day window, in the app and the CLI");
 
+    // The launch report answers nothing unless bench/run asks for it.
+    assert_eq!(app.invoke("first_rows_painted", json!({})).unwrap(), Value::Null);
+
     // A site: a bad address is refused before anything is sent.
     assert_eq!(
         app_kind(&app, "probe_site", json!({"site": "not a site", "insecure": false})),

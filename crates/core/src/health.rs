@@ -2,7 +2,7 @@
 //! which may be cleaned up. Pure functions of (identities, now, renewal window)
 //! so that the CLI, the GUI and the tests all see the same answer.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
@@ -238,20 +238,23 @@ pub fn last_working<'a>(
     assessments: &[Assessment],
     target_ids: &[&str],
 ) -> Vec<&'a Identity> {
-    let same_name = |a: &Certificate, b: &Certificate| {
-        a.subject.normalised == b.subject.normalised && a.issuer.normalised == b.issuer.normalised
-    };
+    let targets: HashSet<&str> = target_ids.iter().copied().collect();
     let works = |i: usize| assessments[i].status.is_usable();
+    // The (subject, issuer) names that keep a working certificate after the
+    // deletion: one pass, so a deletion of thousands is not quadratic.
+    let kept_working: HashSet<(&str, &str)> = identities
+        .iter()
+        .enumerate()
+        .filter(|(j, other)| !targets.contains(other.id.as_str()) && works(*j))
+        .map(|(_, other)| (other.certificate.subject.normalised.as_str(), other.certificate.issuer.normalised.as_str()))
+        .collect();
     identities
         .iter()
         .enumerate()
-        .filter(|(i, identity)| target_ids.contains(&identity.id.as_str()) && works(*i))
+        .filter(|(i, identity)| targets.contains(identity.id.as_str()) && works(*i))
         .filter(|(_, identity)| {
-            !identities.iter().enumerate().any(|(j, other)| {
-                !target_ids.contains(&other.id.as_str())
-                    && works(j)
-                    && same_name(&other.certificate, &identity.certificate)
-            })
+            let cert = &identity.certificate;
+            !kept_working.contains(&(cert.subject.normalised.as_str(), cert.issuer.normalised.as_str()))
         })
         .map(|(_, identity)| identity)
         .collect()

@@ -6,6 +6,7 @@
 //! Import creates the objects in the same session (`import`): no file ever
 //! holds a key or a password.
 
+use std::collections::{HashMap, HashSet};
 use std::ffi::{c_void, CString};
 use std::path::{Path, PathBuf};
 use std::ptr::NonNull;
@@ -50,8 +51,11 @@ enum Access {
     Write,
 }
 
+mod generate;
 mod import;
 mod sign;
+
+pub use generate::AUTHORITIES as GENERATED_AUTHORITIES;
 
 /// An NSS database folder.
 #[derive(Debug, Clone)]
@@ -192,6 +196,9 @@ impl NssStore {
             .map_err(|e| self.refused("listing certificates", e))?;
         let spec = self.spec();
         let mut identities: Vec<Identity> = Vec::with_capacity(handles.len());
+        // NSS can hold one certificate twice (once per slot that saw it);
+        // the set keeps the check linear, a scan of `identities` was not.
+        let mut seen = HashSet::with_capacity(handles.len());
         for handle in handles {
             let Some(attrs) = self.attributes_unless_deleted(
                 session,
@@ -214,12 +221,10 @@ impl NssStore {
             // A certificate NSS holds but X.509 parsing rejects cannot be shown
             // or acted on; it stays in the database untouched.
             let Some(Ok(certificate)) = der.as_deref().map(Certificate::from_der) else { continue };
-            if identities.iter().any(|i| i.id == certificate.sha256) {
+            if !seen.insert(certificate.sha256.clone()) {
                 continue;
             }
-            let key = id
-                .and_then(|id| keys.iter().find(|(key_id, _)| *key_id == id).map(|(_, status)| *status))
-                .unwrap_or(KeyStatus::None);
+            let key = id.and_then(|id| keys.get(&id).copied()).unwrap_or(KeyStatus::None);
             identities.push(Identity::new(certificate, key, label, &spec));
         }
         Ok(identities)
@@ -244,11 +249,11 @@ impl NssStore {
 
     /// (CKA_ID, status) of every private key: NSS gives a certificate and
     /// its key the same CKA_ID (a hash of the public key).
-    fn private_keys(&self, session: &Session) -> Result<Vec<(Vec<u8>, KeyStatus)>> {
+    fn private_keys(&self, session: &Session) -> Result<HashMap<Vec<u8>, KeyStatus>> {
         let handles = session
             .find_objects(&[Attribute::Class(ObjectClass::PRIVATE_KEY)])
             .map_err(|e| self.refused("listing keys", e))?;
-        let mut keys = Vec::with_capacity(handles.len());
+        let mut keys = HashMap::with_capacity(handles.len());
         for handle in handles {
             let Some(attrs) = self.attributes_unless_deleted(
                 session,
@@ -268,7 +273,7 @@ impl NssStore {
                     _ => {}
                 }
             }
-            keys.push((id, status));
+            keys.insert(id, status);
         }
         Ok(keys)
     }

@@ -25,6 +25,7 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 use super::NssStore;
 use crate::dn::DistinguishedName;
 use crate::error::{Error, Result};
+use crate::model::KeyStatus;
 use crate::pkcs12::{self, ber, CertBag, KeyBag, Pkcs12};
 use crate::store::ImportOutcome;
 
@@ -99,6 +100,10 @@ impl NssStore {
         exportable: bool,
         created: &mut Created,
     ) -> Result<()> {
+        // What the database holds, read once: a search per certificate or
+        // key scans the whole table, which made a 10,000-identity import quadratic.
+        let keys_here = self.private_keys(session)?;
+        let (mut nicknames, mut certificates_here) = self.certificates_in(session)?;
         // What can be refused is refused before anything is created.
         let mut keys = Vec::with_capacity(contents.keys.len());
         for key in &contents.keys {
@@ -108,13 +113,14 @@ impl NssStore {
                 )
             })?;
             let (id, kind) = (key_id(cert)?, KeyKind::of(&key.pkcs8)?);
-            if !self.key_already_here(session, &id, exportable)? {
+            if !key_already_here(keys_here.get(&id).copied(), exportable)? {
                 keys.push((key, cert, id, kind));
             }
         }
-        let mut nicknames = self.nicknames_in(session)?;
         for cert in &contents.certificates {
-            self.import_certificate_unless_present(session, cert, &mut nicknames, created)?;
+            if certificates_here.insert(sha2::Sha256::digest(&cert.der).to_vec()) {
+                self.import_certificate(session, cert, &mut nicknames, created)?;
+            }
         }
         crate::fault::at("nss-import-after-certificates")?;
         for (key, cert, id, kind) in keys {
@@ -125,34 +131,19 @@ impl NssStore {
         Ok(())
     }
 
-    /// Whether the key with CKA_ID `id` is in the database already (a
-    /// renewal that reused it, or the same file again): then it stays as it
-    /// is. Its export policy is the user's earlier choice, and a request to
-    /// forbid export that cannot be honoured is refused, never dropped.
-    fn key_already_here(&self, session: &Session, id: &[u8], exportable: bool) -> Result<bool> {
-        let existing = session
-            .find_objects(&[Attribute::Class(ObjectClass::PRIVATE_KEY), Attribute::Id(id.to_vec())])
-            .map_err(|e| self.refused("looking for the key", e))?;
-        let Some(&present) = existing.first() else { return Ok(false) };
-        if !exportable && self.is_extractable(session, present)? {
-            return Err(Error::InvalidInput(
-                "this certificate's private key is already in this store and may be exported; certdesk does not change an existing key, so the import cannot make it not exportable (delete the certificate first, then import again)".into(),
-            ));
-        }
-        Ok(true)
-    }
-
-    /// The nicknames the database's certificates carry, read once per import.
-    fn nicknames_in(&self, session: &Session) -> Result<Nicknames> {
+    /// The nicknames the database's certificates carry, and the SHA-256 of
+    /// each certificate, read once per import.
+    fn certificates_in(&self, session: &Session) -> Result<(Nicknames, HashSet<Vec<u8>>)> {
         let handles = session
             .find_objects(&[Attribute::Class(ObjectClass::CERTIFICATE), Attribute::Token(true)])
             .map_err(|e| self.refused("listing certificates", e))?;
         let mut nicknames = Nicknames::default();
+        let mut present = HashSet::with_capacity(handles.len());
         for handle in handles {
             let Some(attrs) = self.attributes_unless_deleted(
                 session,
                 handle,
-                &[AttributeType::Label, AttributeType::Subject],
+                &[AttributeType::Label, AttributeType::Subject, AttributeType::Value],
                 "reading a certificate",
             )?
             else {
@@ -163,6 +154,9 @@ impl NssStore {
                 match attr {
                     Attribute::Label(l) if !l.is_empty() => label = Some(String::from_utf8_lossy(&l).into_owned()),
                     Attribute::Subject(s) => subject = Some(s),
+                    Attribute::Value(der) => {
+                        present.insert(sha2::Sha256::digest(&der).to_vec());
+                    }
                     _ => {}
                 }
             }
@@ -170,7 +164,7 @@ impl NssStore {
                 nicknames.note(subject, label);
             }
         }
-        Ok(nicknames)
+        Ok((nicknames, present))
     }
 
     #[allow(clippy::too_many_arguments)] // one call site; the key, what it is, whose, and how it is kept
@@ -226,16 +220,13 @@ impl NssStore {
         unwrapped.map_err(|e| self.refused("adding the private key", e))
     }
 
-    fn import_certificate_unless_present(
+    fn import_certificate(
         &self,
         session: &Session,
         cert: &CertBag,
         nicknames: &mut Nicknames,
         created: &mut Created,
     ) -> Result<()> {
-        if !self.certificate_handles(session, &cert.der)?.is_empty() {
-            return Ok(());
-        }
         let (_, x509) = X509Certificate::from_der(&cert.der).map_err(|e| damaged(&e))?;
         let serial = ber::der::tlv(ber::tag::INTEGER, x509.raw_serial());
         let nickname = nicknames.for_certificate(&x509, cert.friendly_name.as_deref());
@@ -290,6 +281,20 @@ impl Nicknames {
             .to_owned();
         let wanted = if wanted.is_empty() { "certdesk import".to_owned() } else { wanted };
         unused_nickname(&wanted, &self.taken)
+    }
+}
+
+/// Whether the key is in the database already (`here`: its status there),
+/// a renewal that reused it or the same file again: then it stays as it is.
+/// Its export policy is the user's earlier choice, and a request to forbid
+/// export that cannot be honoured is refused, never dropped.
+fn key_already_here(here: Option<KeyStatus>, exportable: bool) -> Result<bool> {
+    match here {
+        None => Ok(false),
+        Some(KeyStatus::Exportable) if !exportable => Err(Error::InvalidInput(
+            "this certificate's private key is already in this store and may be exported; certdesk does not change an existing key, so the import cannot make it not exportable (delete the certificate first, then import again)".into(),
+        )),
+        Some(_) => Ok(true),
     }
 }
 
