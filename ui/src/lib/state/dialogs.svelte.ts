@@ -48,16 +48,12 @@ export class Dialogs implements FileDropHandlers {
   /** `all`: every certificate whose key the store holds, to a folder; the authorities are
    *  left out. Else the selection, or the focused row when nothing is selected. */
   startExport(all = false) {
-    const { entries, focusedEntry } = this.#selection;
-    const chosen = all
-      ? this.#listing.entries.filter((e) => e.has_private_key && !e.is_ca)
-      : entries.length ? entries : focusedEntry ? [focusedEntry] : [];
+    const chosen = all ? this.#listing.entries.filter((e) => e.has_private_key && !e.is_ca) : this.#selection.targets;
     if (chosen.length > 0) this.current = { kind: 'export', entries: chosen, toFolder: all };
   }
 
   startDelete() {
-    const { entries, focused } = this.#selection;
-    const ids = entries.length ? entries.map((e) => e.id) : focused ? [focused] : [];
+    const ids = this.#selection.targets.map((e) => e.id);
     if (ids.length > 0) this.current = { kind: 'delete', ids };
   }
 

@@ -19,8 +19,10 @@ export class ListSelection {
     const ids = this.ids; // read once, not once per row: it is a getter
     return this.#filtering.shown.filter((e) => ids.has(e.id));
   });
+  /** What Export and Delete act on: the selected rows, else the focused one. */
+  readonly targets: ListEntry[] = $derived.by(() => (this.entries.length ? this.entries : this.focusedEntry ? [this.focusedEntry] : []));
   /** Nothing selected and nothing focused: Export and Delete have nothing to act on. */
-  readonly isEmpty = $derived(this.focusedEntry === null && this.entries.length === 0);
+  readonly isEmpty = $derived(this.targets.length === 0);
 
   constructor(listing: CertificateListing, filtering: Filtering) {
     this.#listing = listing;
