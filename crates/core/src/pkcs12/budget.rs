@@ -9,12 +9,14 @@
 use super::pbe::Cipher;
 use crate::error::Error;
 
-/// Key-derivation work one file may cost in all, in SHA-256 compressions
-/// (see `pbe::kdf_work`: a PBKDF2 round counts two, a PKCS#12 KDF round
-/// one, SHA-384/512 twice that). A Firefox export of one identity (PBKDF2
-/// at 600,000 rounds for each of two bags, the MAC at 600,000) costs 3
-/// million; a "backup all" of six identities 9 million. 12 million take
-/// well under a second on a current PC (`bench/run` measures it).
+/// Key-derivation work one file may cost in all, in units of about one
+/// SHA-256 compression (see `Kdf::round_cost`: a PBKDF2-HMAC-SHA256 round
+/// counts two, a PKCS#12 KDF round with SHA-1 or SHA-256 two, SHA-512
+/// rounds more). A Firefox export of one identity (PBKDF2 at 600,000
+/// rounds for each of two bags, the MAC at 600,000) costs 3.6 million; a
+/// "backup all" of six identities 9.6 million. 12 million take about
+/// three quarters of a second on a 2-core cloud machine (`bench/run`
+/// measures it), whichever algorithm spends them.
 pub const MAX_KDF_WORK: u64 = 12_000_000;
 
 /// Decryption work one file may cost in all, in bytes of AES (see

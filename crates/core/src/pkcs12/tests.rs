@@ -97,17 +97,17 @@ fn a_file_built_to_stall_the_reader_is_refused_quickly() {
     assert!(err.to_string().contains("rounds of key derivation"), "{err}");
 }
 
-/// The work of a key derivation is its iterations times its output blocks,
-/// a PBKDF2 round counting two compressions and SHA-512 twice SHA-256.
+/// The work of a key derivation is its iterations times its output blocks
+/// times what a round of that KDF and hash costs (`Kdf::round_cost`).
 #[test]
 fn key_derivation_work_counts_rounds_blocks_and_hashes() {
     use super::pbe::{kdf_work, Hash, Kdf};
-    assert_eq!(kdf_work(Kdf::Pkcs12, Hash::Sha1, 1000, 24), 2000, "TripleDES key: two SHA-1 blocks");
-    assert_eq!(kdf_work(Kdf::Pkcs12, Hash::Sha1, 1000, 8), 1000, "its IV: one");
+    assert_eq!(kdf_work(Kdf::Pkcs12, Hash::Sha1, 1000, 24), 4000, "TripleDES key: two SHA-1 blocks of two units");
+    assert_eq!(kdf_work(Kdf::Pkcs12, Hash::Sha1, 1000, 8), 2000, "its IV: one");
     assert_eq!(kdf_work(Kdf::Pkcs12, Hash::Sha1, 1000, 0), 0, "RC4 derives no IV");
     assert_eq!(kdf_work(Kdf::Pbkdf2, Hash::Sha256, 1000, 32), 2000, "one HMAC, two compressions");
     assert_eq!(kdf_work(Kdf::Pbkdf2, Hash::Sha256, 1000, 256), 16_000, "PBMAC1's 256-byte key: eight blocks");
-    assert_eq!(kdf_work(Kdf::Pbkdf2, Hash::Sha512, 1000, 64), 4000, "SHA-512 counts twice");
+    assert_eq!(kdf_work(Kdf::Pbkdf2, Hash::Sha512, 1000, 64), 10_000, "an HMAC-SHA-512 round costs five of SHA-256");
     assert_eq!(kdf_work(Kdf::Pbkdf2, Hash::Sha512, u32::MAX, usize::MAX), u64::MAX, "no overflow");
 }
 
@@ -115,13 +115,13 @@ fn key_derivation_work_counts_rounds_blocks_and_hashes() {
 /// together: the third is refused before its derivation runs.
 #[test]
 fn the_budget_counts_every_encrypted_block_of_a_file() {
-    // 1,500,000 rounds for a key of two blocks and an IV of one: 4.5 million a block.
+    // 750,000 rounds of two units for a key of two blocks and an IV of one: 4.5 million a block.
     let x = crate::Secret::from("x");
     assert_eq!(
-        read(&file_of_encrypted_blocks(1_500_000, 2), &x).unwrap_err().kind(),
+        read(&file_of_encrypted_blocks(750_000, 2), &x).unwrap_err().kind(),
         "wrong_password",
         "9 million fit"
     );
-    let err = read(&file_of_encrypted_blocks(1_500_000, 3), &x).unwrap_err();
+    let err = read(&file_of_encrypted_blocks(750_000, 3), &x).unwrap_err();
     assert!(err.to_string().contains("rounds of key derivation"), "13.5 million do not: {err}");
 }
