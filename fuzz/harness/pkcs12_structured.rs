@@ -8,9 +8,9 @@
 //! `crates/core/tests/fuzz_regressions.rs` renders what the fuzzer found
 //! through the same code.
 
+use arbitrary::{Arbitrary, Unstructured};
 use certdesk_core::pkcs12::{ber::der, Cipher, Hash, MacScheme, Scheme};
 use certdesk_core::Secret;
-use arbitrary::{Arbitrary, Unstructured};
 
 /// The password sealed parts and real MACs use, and the reader is given.
 pub const PASSWORD: &str = "password";

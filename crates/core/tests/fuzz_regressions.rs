@@ -17,7 +17,8 @@ mod pkcs12_structured;
 mod preference_attributes;
 
 /// The targets whose findings this file replays.
-const REPLAYED: [&str; 5] = ["pkcs12_read", "pkcs12_structured", "certificate_parse", "preference_attributes", "id_prefix"];
+const REPLAYED: [&str; 5] =
+    ["pkcs12_read", "pkcs12_structured", "certificate_parse", "preference_attributes", "id_prefix"];
 
 fn regressions_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/regressions")

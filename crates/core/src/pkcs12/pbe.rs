@@ -95,7 +95,6 @@ impl Hash {
             Hash::Sha512 => 64,
         }
     }
-
 }
 
 /// A key derivation function, for what one of its rounds costs.

@@ -117,11 +117,7 @@ fn key_derivation_work_counts_rounds_blocks_and_hashes() {
 fn the_budget_counts_every_encrypted_block_of_a_file() {
     // 750,000 rounds of two units for a key of two blocks and an IV of one: 4.5 million a block.
     let x = crate::Secret::from("x");
-    assert_eq!(
-        read(&file_of_encrypted_blocks(750_000, 2), &x).unwrap_err().kind(),
-        "wrong_password",
-        "9 million fit"
-    );
+    assert_eq!(read(&file_of_encrypted_blocks(750_000, 2), &x).unwrap_err().kind(), "wrong_password", "9 million fit");
     let err = read(&file_of_encrypted_blocks(750_000, 3), &x).unwrap_err();
     assert!(err.to_string().contains("rounds of key derivation"), "13.5 million do not: {err}");
 }
