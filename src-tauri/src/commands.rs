@@ -10,7 +10,7 @@ use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::State;
 
-use certdesk_core::actions::{self, Destination, Details, ListFilter, PreferenceChoice};
+use certdesk_core::actions::{self, Destination, Details, ListFilter, PreferenceChoice, Search, SearchIndex};
 use certdesk_core::health::CleanupReason;
 use certdesk_core::inspect::Inspection;
 use certdesk_core::pkcs12::Profile;
@@ -61,7 +61,12 @@ pub struct Listing {
     pub entries: Vec<ListEntry>,
     /// Identity preferences exist only in macOS keychains.
     pub preferences_supported: bool,
+    /// Which listing this is, for [`search_certificates`]: each one counts up.
+    pub generation: u64,
 }
+
+/// A listing as read, with the search's view of its identities.
+pub type ReadListing = (Listing, SearchIndex);
 
 /// Every certificate of the store, authorities too, in the core's list
 /// order; the window's facets and search only narrow it. The first call
@@ -69,11 +74,27 @@ pub struct Listing {
 /// [`start_first_listing`]).
 #[tauri::command]
 pub async fn list_certificates(state: State<'_, AppState>) -> Reply<Listing> {
+    crate::launch::listing_asked();
     let read = read_listing(&state);
-    match state.take_first_listing() {
+    let (listing, index) = match state.take_first_listing() {
         Some(first) => off_ui_thread(move || first.recv().unwrap_or_else(|_| read())).await,
         None => off_ui_thread(read).await,
-    }
+    }?;
+    Ok(Listing { generation: state.keep_search_index(index), ..listing })
+}
+
+/// The positions, in listing `generation`, of the certificates `text`
+/// finds (the core's search, as `certdesk list --search` runs it), or
+/// `None` when a newer listing replaced that one. Answered at once, on the
+/// calling thread: the index is folded already, and a keystroke over
+/// 10,000 certificates takes about a millisecond.
+#[tauri::command]
+pub fn search_certificates(state: State<'_, AppState>, generation: u64, text: String) -> Option<Vec<u32>> {
+    let search = Search::new(&text);
+    state.search_listing(generation, |index| match &search {
+        Some(search) => index.positions(search),
+        None => (0..index.len() as u32).collect(),
+    })
 }
 
 /// Starts reading the store as the app starts, while WebKit loads the page:
@@ -82,20 +103,23 @@ pub async fn list_certificates(state: State<'_, AppState>) -> Reply<Listing> {
 pub fn start_first_listing(state: &AppState) {
     let read = read_listing(state);
     let (send, receive) = std::sync::mpsc::channel();
-    std::thread::spawn(move || send.send(read()));
+    std::thread::spawn(move || {
+        let listing = read();
+        crate::launch::store_read();
+        send.send(listing)
+    });
     state.set_first_listing(receive);
 }
 
-fn read_listing(state: &AppState) -> impl FnOnce() -> certdesk_core::Result<Listing> + Send + 'static {
+fn read_listing(state: &AppState) -> impl FnOnce() -> certdesk_core::Result<ReadListing> + Send + 'static {
     let open = open_overview(state);
     move || {
         let (store, overview) = open()?;
         let preferences_supported = store.spec().starts_with("keychain:");
-        let entries = actions::list(&overview, &ListFilter::everything())
-            .into_iter()
-            .map(|(i, a)| ListEntry::new(i, a))
-            .collect();
-        Ok(Listing { store: store.spec(), entries, preferences_supported })
+        let listed = actions::list(&overview, &ListFilter::everything());
+        let index = SearchIndex::of(listed.iter().map(|(identity, _)| *identity));
+        let entries = listed.into_iter().map(|(i, a)| ListEntry::new(i, a)).collect();
+        Ok((Listing { store: store.spec(), entries, preferences_supported, generation: 0 }, index))
     }
 }
 

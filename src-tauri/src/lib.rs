@@ -30,6 +30,7 @@ pub fn run() {
 pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder.invoke_handler(tauri::generate_handler![
         commands::list_certificates,
+        commands::search_certificates,
         commands::certificate_details,
         commands::inspect_file,
         commands::import_file,

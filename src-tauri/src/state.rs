@@ -4,13 +4,21 @@ use std::path::PathBuf;
 use std::sync::mpsc::Receiver;
 use std::sync::Mutex;
 
+use certdesk_core::actions::SearchIndex;
 use certdesk_core::StoreSpec;
 
-use crate::commands::Listing;
+use crate::commands::ReadListing;
 use crate::settings::Settings;
 
 /// The listing read as the app starts, until the window asks for it.
-type FirstListing = Receiver<certdesk_core::Result<Listing>>;
+type FirstListing = Receiver<certdesk_core::Result<ReadListing>>;
+
+/// The last listing the window was sent, as the search reads it.
+#[derive(Default)]
+struct SearchedListing {
+    generation: u64,
+    index: SearchIndex,
+}
 
 pub struct AppState {
     pub settings: Mutex<Settings>,
@@ -20,6 +28,7 @@ pub struct AppState {
     /// database this way); it wins over the saved setting for this run.
     store_override: Mutex<Option<StoreSpec>>,
     first_listing: Mutex<Option<FirstListing>>,
+    searched: Mutex<SearchedListing>,
 }
 
 impl AppState {
@@ -31,6 +40,7 @@ impl AppState {
             settings_path,
             store_override: Mutex::new(store_override),
             first_listing: Mutex::new(None),
+            searched: Mutex::default(),
         }
     }
 
@@ -41,6 +51,7 @@ impl AppState {
             settings_path: None,
             store_override: Mutex::new(Some(store)),
             first_listing: Mutex::new(None),
+            searched: Mutex::default(),
         }
     }
 
@@ -51,6 +62,20 @@ impl AppState {
     /// The listing read at start, once; `None` after that, or once settings changed.
     pub fn take_first_listing(&self) -> Option<FirstListing> {
         self.first_listing.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    /// Keeps `index` as the search's view of the listing about to be sent,
+    /// and answers that listing's generation.
+    pub fn keep_search_index(&self, index: SearchIndex) -> u64 {
+        let mut searched = self.searched.lock().unwrap_or_else(|e| e.into_inner());
+        *searched = SearchedListing { generation: searched.generation + 1, index };
+        searched.generation
+    }
+
+    /// `search` over the index of listing `generation`; `None` once a newer listing replaced it.
+    pub fn search_listing<T>(&self, generation: u64, search: impl FnOnce(&SearchIndex) -> T) -> Option<T> {
+        let searched = self.searched.lock().unwrap_or_else(|e| e.into_inner());
+        (searched.generation == generation).then(|| search(&searched.index))
     }
 
     pub fn settings(&self) -> Settings {
@@ -93,6 +118,7 @@ mod tests {
             settings_path: None,
             store_override: Mutex::new(Some("nss:/given/for/this/run".parse().unwrap())),
             first_listing: Mutex::new(None),
+            searched: Mutex::default(),
         }
     }
 

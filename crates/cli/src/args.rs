@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use certdesk_core::actions::{Authorities, ListFilter, StatusFilter};
+use certdesk_core::actions::{Authorities, ListFilter, Search, StatusFilter};
 use certdesk_core::{Error, RenewalWindow, StoreSpec};
 
 #[derive(Debug, Parser)]
@@ -187,6 +187,12 @@ pub struct ListArgs {
     /// Also list CA certificates (issuers), which are not personal certificates
     #[arg(long)]
     pub all: bool,
+    /// Only certificates whose subject, issuer, email or friendly name holds
+    /// this text (any case, width or kana), or whose serial number or
+    /// thumbprint holds these hex digits (colons and spaces allowed): the
+    /// app's search box
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
 }
 
 /// Where a password comes from. Never the command line itself: argv is
@@ -220,7 +226,7 @@ impl From<ProfileArg> for certdesk_core::pkcs12::Profile {
 }
 
 impl ListArgs {
-    /// What the core's list is narrowed to (`--status`, `--issuer`, `--client-auth`, `--all`).
+    /// What the core's list is narrowed to (`--status`, `--issuer`, `--client-auth`, `--all`, `--search`).
     pub fn filter(&self) -> ListFilter {
         ListFilter {
             status: self.status.as_deref().map(|s| match s {
@@ -230,6 +236,7 @@ impl ListArgs {
             issuer: self.issuer.clone(),
             client_auth_only: self.client_auth,
             authorities: if self.all { Authorities::Shown } else { Authorities::Hidden },
+            search: self.search.as_deref().and_then(Search::new),
         }
     }
 }

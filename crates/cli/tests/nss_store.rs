@@ -173,6 +173,7 @@ fn list_shows_every_status_and_superseded_flag_as_computed_by_hand() {
         assert_eq!(entry["duplicate_group"].is_string(), grouped, "{file}");
         assert_eq!(entry["has_private_key"], has_key, "{file}");
         assert_eq!(entry["key_exportable"], if has_key { Value::Bool(true) } else { Value::Null }, "{file}");
+        assert_eq!(entry["exportable"], has_key, "{file}: an export takes it");
         assert_eq!(entry["client_auth"], client_auth, "{file}");
         assert_eq!(entry["sha256"], *id);
         for field in ["subject", "issuer", "serial", "sha1", "not_before", "not_after", "friendly_name"] {
@@ -377,6 +378,7 @@ fn import_with_a_wrong_password_says_so_and_changes_nothing() {
     assert_eq!(entry["friendly_name"], "新しい証明書");
     assert_eq!(entry["has_private_key"], true);
     assert_eq!(entry["key_exportable"], false);
+    assert_eq!(entry["exportable"], false, "export all leaves it");
 }
 
 #[test]

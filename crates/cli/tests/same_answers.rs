@@ -110,6 +110,24 @@ fn the_cli_and_the_app_list_the_same_rows_in_the_same_order_with_the_same_status
         "by name as people read it, renewals together"
     );
 
+    // The search box and `list --search` find the same rows: text in any
+    // case or kana, an issuer, hex digits of a thumbprint.
+    let entries = listing["entries"].as_array().unwrap();
+    let generation = listing["generation"].clone();
+    let sha1 = entries.iter().find(|e| e["name"] == "bob expiring").unwrap()["sha1"].as_str().unwrap().to_owned();
+    let sha1_typed: Vec<String> =
+        sha1.as_bytes()[..6].chunks(2).map(|p| String::from_utf8_lossy(p).to_uppercase()).collect();
+    for typed in ["HANAKO", "emile", "株式会社", "same ca", sha1_typed.join(":").as_str(), "nobody"] {
+        let found = app.invoke("search_certificates", json!({ "generation": generation, "text": typed })).unwrap();
+        let found: Vec<Value> =
+            found.as_array().unwrap().iter().map(|p| entries[p.as_u64().unwrap() as usize].clone()).collect();
+        let listed = json_of(&cli(&db, &["list", "--all", "--search", typed]));
+        assert_eq!(rows(&Value::Array(found.clone())), rows(&listed), "the app and `list --search {typed}` agree");
+        assert_eq!(found.is_empty(), typed == "nobody", "{typed} finds something");
+    }
+    let stale = json!({ "generation": generation.as_u64().unwrap() + 1, "text": "hanako" });
+    assert_eq!(app.invoke("search_certificates", stale).unwrap(), Value::Null, "a listing it never sent");
+
     let cleanup = app.invoke("cleanup_candidates", json!({})).unwrap();
     let app_cleanup: Vec<&str> =
         cleanup.as_array().unwrap().iter().map(|c| c["entry"]["id"].as_str().unwrap()).collect();

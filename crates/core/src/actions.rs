@@ -1,4 +1,4 @@
-//! What a user does, one function each: list, see the details of one,
+//! What a user does, one function each: list (and search), see the details of one,
 //! inspect a file, export one or all, plan and carry out a deletion, clean
 //! up, and list or delete identity preferences. The CLI and the app parse
 //! what the user asked, call one of these, and show the answer; every rule
@@ -12,6 +12,7 @@ pub mod export;
 pub mod files;
 pub mod list;
 pub mod preferences;
+pub mod search;
 
 pub use cleanup::{cleanup, CleanupItem};
 pub use delete::{plan_deletion, DeletionPlan};
@@ -20,3 +21,4 @@ pub use export::{export, refuse_existing, Destination, ExportRequest};
 pub use files::inspect_file;
 pub use list::{list, Authorities, ListFilter, StatusFilter};
 pub use preferences::{delete_preferences, PreferenceChoice};
+pub use search::{Search, SearchIndex};

@@ -27,6 +27,8 @@ pub struct ListEntry {
     pub duplicate_group: Option<String>,
     pub has_private_key: bool,
     pub key_exportable: Option<bool>,
+    /// Whether an export can take it (`transfer::can_export`): "export all" takes these.
+    pub exportable: bool,
     pub key: KeyStatus,
     pub friendly_name: Option<String>,
     pub client_auth: bool,
@@ -57,6 +59,7 @@ impl ListEntry {
             duplicate_group: health.duplicate_group.clone(),
             has_private_key: identity.key.has_private_key(),
             key_exportable: identity.key.exportable(),
+            exportable: crate::transfer::can_export(identity),
             key: identity.key,
             friendly_name: identity.friendly_name.clone(),
             client_auth: cert.client_auth,

@@ -132,7 +132,15 @@ pub const EXPORT_LIST_NAME: &str = "certdesk-export.txt";
 /// What "export all my certificates" takes: every identity with a private
 /// key that the store does not mark as never exportable.
 pub fn exportable_identities(all: &[Identity]) -> Vec<&Identity> {
-    all.iter().filter(|i| i.key.has_private_key() && i.key.exportable() != Some(false)).collect()
+    all.iter().filter(|i| can_export(i)).collect()
+}
+
+/// Whether `identity` can go into a PFX: it has its private key, and the
+/// store does not mark that key as never exportable. The list carries the
+/// answer (`ListEntry::exportable`), so the app's export dialog and
+/// "export all" take what the CLI's export takes.
+pub fn can_export(identity: &Identity) -> bool {
+    identity.key.has_private_key() && identity.key.exportable() != Some(false)
 }
 
 /// One file of a folder export.

@@ -25,6 +25,8 @@ export interface ListEntry {
   duplicate_group: string | null;
   has_private_key: boolean;
   key_exportable: boolean | null;
+  /** Whether an export can take it (the core's rule): "Export all" exports these. */
+  exportable: boolean;
   key: KeyStatus;
   friendly_name: string | null;
   client_auth: boolean;
@@ -47,6 +49,8 @@ export interface Listing {
   store: string;
   entries: ListEntry[];
   preferences_supported: boolean;
+  /** Which listing this is: the search answers for one listing at a time. */
+  generation: number;
 }
 
 /** Errors cross the bridge as {kind, message}; kinds are certdesk_core's. */
@@ -169,6 +173,10 @@ function progressChannel(onProgress: (p: Progress) => void): Channel<Progress> {
 }
 
 export const listCertificates = () => invoke<Listing>('list_certificates');
+/** The positions in listing `generation` of the certificates the core's search finds for `text`
+ *  (as `certdesk list --search` does), or null when a newer listing replaced that one. */
+export const searchCertificates = (generation: number, text: string) =>
+  invoke<number[] | null>('search_certificates', { generation, text });
 export const certificateDetails = (id: string) => invoke<Details>('certificate_details', { id });
 export const inspectFile = (path: string, password?: string) =>
   invoke<Inspection>('inspect_file', { path, password: password ?? null });

@@ -1,5 +1,6 @@
-// What the list shows: the sidebar's facets and the search box (the order is the core's).
-// Pure functions of the entries, so the tests can check them directly.
+// What the list shows: the sidebar's facets over the core's listing (the order, and what the
+// search box finds, are the core's: see state/filtering.svelte.ts). Pure functions of the
+// entries, so the tests can check them directly.
 import type { ListEntry, Status } from './api';
 
 export type StatusFacet = Status | 'superseded';
@@ -9,10 +10,9 @@ export interface Filters {
   issuer: string | null;
   clientAuthOnly: boolean;
   showAuthorities: boolean;
-  search: string;
 }
 
-export const noFilters: Filters = { status: null, issuer: null, clientAuthOnly: false, showAuthorities: false, search: '' };
+export const noFilters: Filters = { status: null, issuer: null, clientAuthOnly: false, showAuthorities: false };
 
 export interface Facets {
   total: number;
@@ -42,26 +42,15 @@ export function facetsOf(entries: ListEntry[], filters: Filters): Facets {
   return { total, status, issuers: sorted, authorities: entries.filter((e) => e.is_ca).length };
 }
 
-const hex = (s: string) => s.replace(/[\s:]/g, '').toLowerCase();
-
-/** Matches subject, issuer, email, serial and thumbprints; hex may have colons or spaces. */
-export function matchesSearch(entry: ListEntry, search: string): boolean {
-  const text = search.trim().toLowerCase();
-  if (!text) return true;
-  const fields = [entry.subject, entry.issuer, entry.email ?? '', entry.friendly_name ?? ''];
-  if (fields.some((f) => f.toLowerCase().includes(text))) return true;
-  const h = hex(text);
-  return h.length >= 2 && /^[0-9a-f]+$/.test(h) && [entry.serial, entry.sha1, entry.sha256].some((f) => f.toLowerCase().includes(h));
-}
-
-export function applyFilters(entries: ListEntry[], filters: Filters): ListEntry[] {
+/** The entries the facets let through and, unless it is null, the search found (by id). */
+export function applyFilters(entries: ListEntry[], filters: Filters, found: ReadonlySet<string> | null = null): ListEntry[] {
   return entries.filter(
     (e) =>
       inScope(e, filters) &&
       (filters.status === null || (filters.status === 'superseded' ? e.superseded : e.status === filters.status)) &&
       (filters.issuer === null || e.issuer_name === filters.issuer) &&
       (!filters.clientAuthOnly || e.client_auth) &&
-      matchesSearch(e, filters.search),
+      (found === null || found.has(e.id)),
   );
 }
 

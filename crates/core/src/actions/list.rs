@@ -1,5 +1,6 @@
 //! The list: which certificates it shows, and in which order.
 
+use super::search::{Search, Searchable};
 use crate::health::{Assessment, Status};
 use crate::model::Identity;
 use crate::overview::Overview;
@@ -29,11 +30,13 @@ pub struct ListFilter {
     pub issuer: Option<String>,
     pub client_auth_only: bool,
     pub authorities: Authorities,
+    /// What was typed into a search (see [`Search`]).
+    pub search: Option<Search>,
 }
 
 impl ListFilter {
     /// Everything in the store, authorities too: what the app's list holds
-    /// before its own view (facets and search) narrows it.
+    /// before its own view (facets, and the search through a [`super::SearchIndex`]) narrows it.
     pub fn everything() -> ListFilter {
         ListFilter { authorities: Authorities::Shown, ..ListFilter::default() }
     }
@@ -48,6 +51,7 @@ impl ListFilter {
             }
             && issuer.is_none_or(|text| identity.certificate.issuer.rfc4514.to_lowercase().contains(text))
             && (!self.client_auth_only || identity.certificate.client_auth)
+            && self.search.as_ref().is_none_or(|search| Searchable::of(identity).matches(search))
     }
 }
 

@@ -48,7 +48,9 @@ export class Dialogs implements FileDropHandlers {
   /** `all`: every certificate whose key the store holds, to a folder; the authorities are
    *  left out. Else the selection, or the focused row when nothing is selected. */
   startExport(all = false) {
-    const chosen = all ? this.#listing.entries.filter((e) => e.has_private_key && !e.is_ca) : this.#selection.targets;
+    // Everything with a key: the dialog exports what the core marks exportable (what
+    // `certdesk export-folder` with no ids takes) and names the locked keys it leaves.
+    const chosen = all ? this.#listing.entries.filter((e) => e.has_private_key) : this.#selection.targets;
     if (chosen.length > 0) this.current = { kind: 'export', entries: chosen, toFolder: all };
   }
 

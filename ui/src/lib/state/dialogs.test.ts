@@ -11,12 +11,13 @@ import { ListSelection } from './selection.svelte';
 
 afterEach(() => clearMocks());
 
-const ca = entry({ id: 'ca', name: 'Issuing CA', is_ca: true });
+const ca = entry({ id: 'ca', name: 'Issuing CA', is_ca: true, has_private_key: false, key_exportable: null, key: 'none' });
+const ownCa = entry({ id: 'own-ca', name: 'My Own CA', is_ca: true });
 const nokey = entry({ id: 'nokey', has_private_key: false, key_exportable: null, key: 'none' });
 const locked = entry({ id: 'locked', key: 'not_exportable', key_exportable: false });
 const taro = entry({ id: 'taro' });
 const hanako = entry({ id: 'hanako' });
-const store = [ca, nokey, locked, taro, hanako];
+const store = [ca, ownCa, nokey, locked, taro, hanako];
 
 async function app(answers: Answers = {}) {
   const calls = backend({ list_certificates: listings(store), ...answers });
@@ -32,13 +33,14 @@ async function app(answers: Answers = {}) {
 const ids = (entries: ListEntry[]) => entries.map((e) => e.id);
 
 describe('Dialogs', () => {
-  it('"Export all" takes every entry with a key but the authorities, to a folder', async () => {
+  it('"Export all" takes every entry with a key, a CA\'s own too, as the CLI\'s export-folder does, to a folder', async () => {
     const { dialogs } = await app();
     dialogs.startExport(true);
     expect(dialogs.current?.kind).toBe('export');
     if (dialogs.current?.kind !== 'export') return;
     // The locked key is kept: the export dialog says why it cannot go.
-    expect(ids(dialogs.current.entries)).toEqual(['locked', 'taro', 'hanako']);
+    expect(ids(dialogs.current.entries)).toEqual(['own-ca', 'locked', 'taro', 'hanako']);
+    expect(ids(dialogs.current.entries.filter((e) => e.exportable))).toEqual(['own-ca', 'taro', 'hanako']);
     expect(dialogs.current.toFolder).toBe(true);
   });
 

@@ -1,21 +1,71 @@
 // The sidebar's facets and the search box over the listing, and what they let through.
+// The facets are views of fields the core filled in; what a search finds is the core's
+// rule (crates/core/src/actions/search.rs), asked on each keystroke.
+import { searchCertificates } from '../api';
 import { applyFilters, facetsOf, noFilters, type Filters } from '../filter';
 import type { CertificateListing } from './listing.svelte';
+
+/** The core's answer for the search box: the ids it found for `text`. */
+interface Found {
+  text: string;
+  ids: ReadonlySet<string>;
+}
 
 export class Filtering {
   #listing: CertificateListing;
 
-  /** Deep state: the search box binds to `filters.search`, and the facet counts, which read
-   *  only `showAuthorities`, are not counted again on every keystroke. */
+  /** Deep state: the sidebar binds to it, and the facet counts, which read only
+   *  `showAuthorities`, are not counted again on every keystroke. */
   filters = $state<Filters>({ ...noFilters });
+
+  #search = $state('');
+  /** Kept until the next answer arrives, so the list does not flash back to everything. */
+  #found = $state.raw<Found | null>(null);
+  /** Counts the questions asked, so that only the answer to the latest one is shown. */
+  #asked = 0;
 
   // `$derived.by`: read lazily, after the constructor has set the fields they use
   // (TypeScript cannot tell a `$derived(…)` argument is not evaluated at once).
   readonly facets = $derived.by(() => facetsOf(this.#listing.entries, this.filters));
   // Sorted once per listing, not per keystroke: filtering keeps the core's order.
-  readonly shown = $derived.by(() => applyFilters(this.#listing.entries, this.filters));
+  readonly shown = $derived.by(() => applyFilters(this.#listing.entries, this.filters, this.#found?.ids ?? null));
 
   constructor(listing: CertificateListing) {
     this.#listing = listing;
+    // A new listing (a refresh, an import) is searched again: its positions are new.
+    listing.onload(() => this.#ask(this.#search));
+  }
+
+  /** What the search box holds (it binds here). */
+  get search(): string {
+    return this.#search;
+  }
+
+  set search(text: string) {
+    this.#search = text;
+    this.#ask(text);
+  }
+
+  /** The text whose answer the list shows: '' when it shows everything. */
+  get foundFor(): string {
+    return this.#found?.text ?? '';
+  }
+
+  async #ask(text: string) {
+    const asked = ++this.#asked;
+    const current = this.#listing.current;
+    if (text.trim() === '' || current === null) {
+      this.#found = null;
+      return;
+    }
+    let positions: number[] | null;
+    try {
+      positions = await searchCertificates(current.generation, text);
+    } catch {
+      return; // the search answers from memory; a failure leaves the last answer up
+    }
+    // A newer keystroke or listing asked again: its answer is the one to show.
+    if (asked !== this.#asked || positions === null) return;
+    this.#found = { text, ids: new Set(positions.map((p) => current.entries[p].id)) };
   }
 }

@@ -19,7 +19,8 @@ export class CertificateListing {
   /** In the core's list order; the views only narrow them. */
   readonly entries = $derived(this.current?.entries ?? []);
   readonly byId = $derived(new Map(this.entries.map((e) => [e.id, e])));
-  readonly hasKeys = $derived(this.entries.some((e) => e.has_private_key));
+  /** Whether "Export all" has anything to export. */
+  readonly hasExportable = $derived(this.entries.some((e) => e.exportable));
 
   #listeners: LoadListener[] = [];
   #loadedOnce = false;

@@ -23,7 +23,7 @@ describe('CertificateListing', () => {
     await listing.load();
     expect(listing.entries.map((e) => e.id)).toEqual(['bob', 'alice']);
     expect(listing.byId.get('alice')).toBe(alice);
-    expect(listing.hasKeys).toBe(true);
+    expect(listing.hasExportable).toBe(true);
     expect(listing.now.getTime()).toBeGreaterThanOrEqual(before.getTime());
     expect(listing.trust).toEqual({});
     trusted({ bob: { trust: 'trusted' } });

@@ -1,5 +1,5 @@
 import { clearMocks } from '@tauri-apps/api/mocks';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { entry } from '../../test/entries';
 import { backend, listings } from '../../test/ipc';
 import { Filtering } from './filtering.svelte';
@@ -43,10 +43,10 @@ describe('ListSelection', () => {
     expect(selection.isEmpty).toBe(true);
     selection.ids = new Set(['c', 'a']);
     expect(selection.entries).toEqual([a, c]);
-    filtering.filters.search = 'CN=c';
-    expect(selection.entries).toEqual([c]);
-    filtering.filters.search = 'nobody';
-    expect(selection.isEmpty).toBe(true);
+    filtering.search = 'CN=c';
+    await vi.waitFor(() => expect(selection.entries).toEqual([c]));
+    filtering.search = 'nobody';
+    await vi.waitFor(() => expect(selection.isEmpty).toBe(true));
     selection.focused = 'b';
     expect(selection.isEmpty).toBe(false);
     expect(selection.focusedEntry).toBe(b);
