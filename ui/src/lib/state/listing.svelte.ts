@@ -44,10 +44,22 @@ export class CertificateListing {
     for (const listener of this.#listeners) listener(this.byId);
     if (!this.#loadedOnce) {
       this.#loadedOnce = true;
-      // Two frames: the first runs before the rows are painted, the second after.
-      if (listing.entries.length > 0) requestAnimationFrame(() => requestAnimationFrame(() => reportFirstRows()));
+      // Two frames: the first runs before the rows are painted, the second after. The
+      // first time, trust (the system's roots, and the store read again) waits for that
+      // paint, so that it does not compete with the window's first rows for the CPU.
+      requestAnimationFrame(() =>
+        requestAnimationFrame(() => {
+          if (listing.entries.length > 0) reportFirstRows();
+          this.#readTrust();
+        }),
+      );
+      return;
     }
-    // Trust reads the system's roots: it fills in after the list shows.
+    this.#readTrust();
+  }
+
+  /** Trust fills in after the list shows. */
+  #readTrust() {
     listTrust().then((t) => (this.trust = t), () => (this.trust = {}));
   }
 }

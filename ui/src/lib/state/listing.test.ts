@@ -16,7 +16,7 @@ const bob = entry({ id: 'bob' });
 
 describe('CertificateListing', () => {
   it('keeps the core order, indexes the entries by id and fills in trust after the list', async () => {
-    let trusted: (t: unknown) => void = () => {};
+    let trusted: ((t: unknown) => void) | undefined;
     backend({ list_certificates: listings([bob, alice]), list_trust: () => new Promise((resolve) => (trusted = resolve)) });
     const listing = new CertificateListing();
     const before = listing.now;
@@ -26,7 +26,8 @@ describe('CertificateListing', () => {
     expect(listing.hasExportable).toBe(true);
     expect(listing.now.getTime()).toBeGreaterThanOrEqual(before.getTime());
     expect(listing.trust).toEqual({});
-    trusted({ bob: { trust: 'trusted' } });
+    await expect.poll(() => trusted).toBeDefined();
+    trusted!({ bob: { trust: 'trusted' } });
     await expect.poll(() => listing.trust).toEqual({ bob: { trust: 'trusted' } });
   });
 
@@ -74,6 +75,19 @@ describe('CertificateListing', () => {
     expect(reports()).toBe(1);
     // `first_rows_painted` has no answer here: the failure is ignored.
     expect(listing.failure).toBeNull();
+  });
+
+  it('asks for trust the first time only after the first rows are painted, then with each listing', async () => {
+    const calls = backend({ list_certificates: listings([alice]), list_trust: () => ({}) });
+    const asked = () => calls.map((c) => c.cmd).filter((cmd) => cmd !== 'list_certificates' && cmd !== 'search_certificates');
+    const listing = new CertificateListing();
+    await listing.load();
+    await nextFrame();
+    expect(asked()).toEqual([]);
+    await nextFrame();
+    expect(asked()).toEqual(['first_rows_painted', 'list_trust']);
+    await listing.load();
+    expect(asked()).toEqual(['first_rows_painted', 'list_trust', 'list_trust']);
   });
 
   it('reports nothing when the first listing is empty, nor when rows come later', async () => {
