@@ -333,6 +333,15 @@ pub fn find_by_id_prefix<'a>(identities: &'a [Identity], prefix: &str) -> Result
     find_unique_by_prefix(identities, |i| &i.id, prefix, 8, "certificate", "certdesk list")
 }
 
+/// Typed hex as the lowercase digits it means, however it was grouped
+/// (`AB:CD`, `ab cd`, `abcd`); `None` when anything else was typed. Ids,
+/// serials and thumbprints are read this way everywhere they are typed.
+pub(crate) fn hex_digits(typed: &str) -> Option<String> {
+    let digits: String =
+        typed.chars().filter(|c| !c.is_whitespace() && *c != ':').map(|c| c.to_ascii_lowercase()).collect();
+    digits.bytes().all(|b| b.is_ascii_hexdigit()).then_some(digits)
+}
+
 /// The one item whose hex id starts with `prefix`: the rule behind every id
 /// the CLI accepts (certificates, identity preferences).
 pub(crate) fn find_unique_by_prefix<'a, T>(
@@ -343,12 +352,11 @@ pub(crate) fn find_unique_by_prefix<'a, T>(
     kind: &str,
     listed_by: &str,
 ) -> Result<&'a T> {
-    let wanted: String = prefix.chars().filter(|c| !matches!(c, ':' | ' ')).collect::<String>().to_ascii_lowercase();
-    if wanted.len() < min_len || !wanted.chars().all(|c| c.is_ascii_hexdigit()) {
+    let Some(wanted) = hex_digits(prefix).filter(|digits| digits.len() >= min_len) else {
         return Err(Error::InvalidInput(format!(
             "\"{prefix}\" is not a {kind} id; give at least {min_len} hexadecimal characters of an id shown by `{listed_by}`"
         )));
-    }
+    };
     let mut matches = items.iter().filter(|i| id_of(i).starts_with(&wanted));
     match (matches.next(), matches.count()) {
         (None, _) => Err(Error::NotFound { prefix: prefix.to_owned() }),

@@ -3,7 +3,7 @@
 //! keystroke (`SearchIndex`, made once per listing).
 
 use super::list::name_key;
-use crate::model::Identity;
+use crate::model::{hex_digits, Identity};
 
 /// Text as typed into the search box, read once per keystroke: folded as
 /// names are (any case, accents, full-width letters, katakana as hiragana:
@@ -22,10 +22,8 @@ impl Search {
         if typed.is_empty() {
             return None;
         }
-        let digits: String =
-            typed.chars().filter(|c| !c.is_whitespace() && *c != ':').map(|c| c.to_ascii_lowercase()).collect();
         // One hex digit would find nearly every thumbprint.
-        let hex = (digits.len() >= 2 && digits.bytes().all(|b| b.is_ascii_hexdigit())).then_some(digits);
+        let hex = hex_digits(typed).filter(|digits| digits.len() >= 2);
         Some(Search { text: name_key(typed), hex })
     }
 }
@@ -83,6 +81,15 @@ impl SearchIndex {
     pub fn positions(&self, search: &Search) -> Vec<u32> {
         (0u32..).zip(&self.0).filter(|(_, row)| row.matches(search)).map(|(position, _)| position).collect()
     }
+
+    /// The positions the search box shows for `typed`: every one while it
+    /// is blank, so that a shell never judges blankness itself.
+    pub fn found_for(&self, typed: &str) -> Vec<u32> {
+        match Search::new(typed) {
+            Some(search) => self.positions(&search),
+            None => (0..self.0.len() as u32).collect(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -132,5 +139,8 @@ mod tests {
         assert_eq!(index.positions(&Search::new("タロウ").unwrap()), [0, 2]);
         assert_eq!(index.positions(&Search::new("example").unwrap()), [0, 1, 2], "every subject has O=Example");
         assert!(index.positions(&Search::new("nobody").unwrap()).is_empty());
+        assert_eq!(index.found_for(" \u{3000} "), [0, 1, 2], "blank text (an ideographic space too) shows every row");
+        assert_eq!(index.found_for("スズキ"), Vec::<u32>::new(), "kana do not fold into romaji");
+        assert_eq!(index.found_for("suzuki"), [1]);
     }
 }

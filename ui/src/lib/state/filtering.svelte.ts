@@ -5,11 +5,6 @@ import { searchCertificates } from '../api';
 import { applyFilters, facetsOf, noFilters, type Filters } from '../filter';
 import type { CertificateListing } from './listing.svelte';
 
-/** The core's answer for the search box: the ids it found for `text`. */
-interface Found {
-  text: string;
-  ids: ReadonlySet<string>;
-}
 
 export class Filtering {
   #listing: CertificateListing;
@@ -19,8 +14,12 @@ export class Filtering {
   filters = $state<Filters>({ ...noFilters });
 
   #search = $state('');
-  /** Kept until the next answer arrives, so the list does not flash back to everything. */
-  #found = $state.raw<Found | null>(null);
+  /** The text whose answer is shown, and the ids the core found for it: `null` when
+   *  it found every row (blank text). Kept until the next answer arrives, so the list
+   *  does not flash back to everything; kept apart so that an answer that lets every
+   *  row through (a new listing, searched blank) does not draw the list again. */
+  #foundFor = $state('');
+  #foundIds = $state.raw<ReadonlySet<string> | null>(null);
   /** Counts the questions asked, so that only the answer to the latest one is shown. */
   #asked = 0;
 
@@ -28,7 +27,7 @@ export class Filtering {
   // (TypeScript cannot tell a `$derived(…)` argument is not evaluated at once).
   readonly facets = $derived.by(() => facetsOf(this.#listing.entries, this.filters));
   // Sorted once per listing, not per keystroke: filtering keeps the core's order.
-  readonly shown = $derived.by(() => applyFilters(this.#listing.entries, this.filters, this.#found?.ids ?? null));
+  readonly shown = $derived.by(() => applyFilters(this.#listing.entries, this.filters, this.#foundIds));
 
   constructor(listing: CertificateListing) {
     this.#listing = listing;
@@ -48,16 +47,14 @@ export class Filtering {
 
   /** The text whose answer the list shows: '' when it shows everything. */
   get foundFor(): string {
-    return this.#found?.text ?? '';
+    return this.#foundFor;
   }
 
   async #ask(text: string) {
     const asked = ++this.#asked;
     const current = this.#listing.current;
-    if (text.trim() === '' || current === null) {
-      this.#found = null;
-      return;
-    }
+    // Blank text is the core's to judge too: it answers with every position.
+    if (current === null) return;
     let positions: number[] | null;
     try {
       positions = await searchCertificates(current.generation, text);
@@ -66,6 +63,7 @@ export class Filtering {
     }
     // A newer keystroke or listing asked again: its answer is the one to show.
     if (asked !== this.#asked || positions === null) return;
-    this.#found = { text, ids: new Set(positions.map((p) => current.entries[p].id)) };
+    this.#foundIds = positions.length === current.entries.length ? null : new Set(positions.map((p) => current.entries[p].id));
+    this.#foundFor = text;
   }
 }
