@@ -54,9 +54,20 @@ impl Report {
     }
 }
 
+/// The page's clock at each step of its first listing (`PageMarks` in
+/// `ui/src/lib/api.ts`): milliseconds since it started loading.
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+pub struct PageMarks {
+    asked: f64,
+    arrived: f64,
+    set: f64,
+    drawn: f64,
+    painted: f64,
+}
+
 /// The front end calls this once, two frames after the first rows arrived.
 #[tauri::command]
-pub fn first_rows_painted<R: Runtime>(app: AppHandle<R>) {
+pub fn first_rows_painted<R: Runtime>(app: AppHandle<R>, page: PageMarks) {
     let Some(report) = Report::asked() else { return };
     if let Some(painted) = since_main() {
         println!("launch: first rows painted {} ms after main", painted.as_millis());
@@ -65,6 +76,14 @@ pub fn first_rows_painted<R: Runtime>(app: AppHandle<R>) {
         // trip and the first paint.
         let ms = |at: &OnceLock<Duration>| at.get().map_or_else(|| "?".to_owned(), |d| d.as_millis().to_string());
         println!("launch detail: listing asked at {} ms, store read at {} ms", ms(&LISTING_ASKED), ms(&STORE_READ));
+        println!(
+            "launch page: page loading to asking {:.0} ms, answer's trip {:.0} ms, rows set {:.0} ms, DOM updated {:.0} ms, painted {:.0} ms",
+            page.asked,
+            page.arrived - page.asked,
+            page.set - page.arrived,
+            page.drawn - page.set,
+            page.painted - page.drawn
+        );
     }
     if report == Report::PrintAndQuit {
         app.exit(0);

@@ -221,7 +221,18 @@ export const listTrust = () => invoke<Record<string, Trust>>('list_trust');
 
 /** Tells the Rust side the first listing's rows have been painted. Nothing waits for the
  *  answer: outside Tauri (component tests) the call fails, and that is ignored. */
-export const reportFirstRows = () => invoke<void>('first_rows_painted').catch(() => {});
+export const reportFirstRows = (page: PageMarks) => invoke<void>('first_rows_painted', { page }).catch(() => {});
+
+/** When, in the page's own clock (ms since it started loading), the first listing's steps
+ *  happened: where the launch's time goes once the window is up. */
+export interface PageMarks {
+  asked: number;
+  arrived: number;
+  set: number;
+  /** Svelte has updated the DOM. */
+  drawn: number;
+  painted: number;
+}
 
 /** What a drop on the window tells the app: a drag over it, and the certificate files let go. */
 export interface FileDropHandlers {

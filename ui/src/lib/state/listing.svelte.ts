@@ -1,5 +1,6 @@
 // The store's certificates as last listed, their trust, and the clock their
 // expiry lines are read against: what every view of the list starts from.
+import { flushSync } from 'svelte';
 import { listCertificates, listTrust, reportFirstRows, type ListEntry, type Listing, type Trust } from '../api';
 
 /** Told the entries of each new listing, by id, as soon as it is set. */
@@ -33,23 +34,28 @@ export class CertificateListing {
   async load() {
     this.failure = null;
     let listing: Listing;
+    const asked = performance.now();
     try {
       listing = await listCertificates();
     } catch (e) {
       this.failure = e;
       return;
     }
+    const arrived = performance.now();
     this.current = listing;
     this.now = new Date();
     for (const listener of this.#listeners) listener(this.byId);
     if (!this.#loadedOnce) {
+      const set = performance.now();
+      flushSync(); // the DOM updated now, not in a microtask: the launch report times it alone
+      const drawn = performance.now();
       this.#loadedOnce = true;
       // Two frames: the first runs before the rows are painted, the second after. The
       // first time, trust (the system's roots, and the store read again) waits for that
       // paint, so that it does not compete with the window's first rows for the CPU.
       requestAnimationFrame(() =>
         requestAnimationFrame(() => {
-          if (listing.entries.length > 0) reportFirstRows();
+          if (listing.entries.length > 0) reportFirstRows({ asked, arrived, set, drawn, painted: performance.now() });
           this.#readTrust();
         }),
       );
