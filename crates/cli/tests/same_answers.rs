@@ -292,7 +292,8 @@ fn every_command_answers_or_refuses_in_the_shape_the_window_reads() {
     assert_eq!(rows(&listed["entries"]), rows(&wider), "a 400-day window, in the app and the CLI");
 
     // The launch report answers nothing unless bench/run asks for it.
-    assert_eq!(app.invoke("first_rows_painted", json!({})).unwrap(), Value::Null);
+    let marks = json!({"page": {"asked": 90.0, "arrived": 140.0, "set": 145.0, "drawn": 290.0, "painted": 375.0}});
+    assert_eq!(app.invoke("first_rows_painted", marks).unwrap(), Value::Null);
 
     // A site: a bad address is refused before anything is sent.
     assert_eq!(
