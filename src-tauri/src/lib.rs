@@ -7,6 +7,7 @@ mod settings;
 mod state;
 #[cfg(feature = "test")]
 pub mod testing;
+mod webview;
 
 use tauri::{Manager as _, Runtime};
 
@@ -14,6 +15,10 @@ pub use state::AppState;
 
 pub fn run() {
     launch::started();
+    if let Err(message) = webview::available() {
+        webview::tell_the_user(message);
+        std::process::exit(3);
+    }
     with_commands(tauri::Builder::default().plugin(tauri_plugin_dialog::init()))
         .setup(|app| {
             let settings_path = app.path().app_config_dir().ok().map(|dir| dir.join("settings.json"));
