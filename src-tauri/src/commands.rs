@@ -94,6 +94,13 @@ pub fn search_certificates(state: State<'_, AppState>, generation: u64, text: St
     state.search_listing(generation, |index| index.found_for(&text))
 }
 
+/// The .pfx and .p12 files the app was started on, for the window to open
+/// their import; empty after the first call.
+#[tauri::command]
+pub fn opened_files(state: State<'_, AppState>) -> Vec<PathBuf> {
+    state.take_opened_files()
+}
+
 /// Starts reading the store as the app starts, while WebKit loads the page:
 /// the store's 200 ms for 2,000 certificates then overlap the window's own
 /// start instead of following it.

@@ -29,6 +29,9 @@ pub struct AppState {
     store_override: Mutex<Option<StoreSpec>>,
     first_listing: Mutex<Option<FirstListing>>,
     searched: Mutex<SearchedListing>,
+    /// The files the app was started on (a double-click on a .pfx in the
+    /// file manager), until the window takes them.
+    opened_files: Mutex<Vec<PathBuf>>,
 }
 
 impl AppState {
@@ -41,6 +44,7 @@ impl AppState {
             store_override: Mutex::new(store_override),
             first_listing: Mutex::new(None),
             searched: Mutex::default(),
+            opened_files: Mutex::default(),
         }
     }
 
@@ -52,7 +56,18 @@ impl AppState {
             store_override: Mutex::new(Some(store)),
             first_listing: Mutex::new(None),
             searched: Mutex::default(),
+            opened_files: Mutex::default(),
         }
+    }
+
+    /// Keeps the files the app was started on for the window to take.
+    pub fn open_files(&self, files: Vec<PathBuf>) {
+        self.opened_files.lock().unwrap_or_else(|e| e.into_inner()).extend(files);
+    }
+
+    /// The files the app was started on, once: a later reload of the page does not open them again.
+    pub fn take_opened_files(&self) -> Vec<PathBuf> {
+        std::mem::take(&mut *self.opened_files.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     pub fn set_first_listing(&self, listing: FirstListing) {
@@ -113,13 +128,15 @@ mod tests {
     use super::*;
 
     fn started_with_an_override() -> AppState {
-        AppState {
-            settings: Mutex::new(Settings::default()),
-            settings_path: None,
-            store_override: Mutex::new(Some("nss:/given/for/this/run".parse().unwrap())),
-            first_listing: Mutex::new(None),
-            searched: Mutex::default(),
-        }
+        AppState::for_store("nss:/given/for/this/run".parse().unwrap())
+    }
+
+    #[test]
+    fn the_files_the_app_was_started_on_are_opened_once() {
+        let state = started_with_an_override();
+        state.open_files(vec![PathBuf::from("/home/me/山田.pfx")]);
+        assert_eq!(state.take_opened_files(), [PathBuf::from("/home/me/山田.pfx")]);
+        assert!(state.take_opened_files().is_empty(), "a reload of the page opens nothing again");
     }
 
     #[test]

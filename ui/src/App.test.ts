@@ -109,6 +109,17 @@ describe('import', () => {
     expect(calls.find((c) => c.cmd === 'import_file')?.args).toEqual({ path: '/home/me/新しい証明書.p12', password: 'right', exportable: true });
   });
 
+  it('opens the import of the file the app was started on, once the list is shown', async () => {
+    const calls = backend({
+      opened_files: () => ['/home/me/ダブルクリック.pfx'],
+      inspect_file: () => { throw { kind: 'wrong_password', message: 'this password does not open the file' }; },
+    });
+    const { container } = render(App);
+    expect(await screen.findByLabelText('Password of the file')).toBeTruthy();
+    expect(rowNames(container)).toHaveLength(6);
+    expect(calls.find((c) => c.cmd === 'inspect_file')?.args.path).toBe('/home/me/ダブルクリック.pfx');
+  });
+
   it('says plainly when a file is damaged', async () => {
     backend({
       'plugin:dialog|open': () => ['/tmp/broken.pfx'],

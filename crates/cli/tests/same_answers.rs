@@ -291,6 +291,9 @@ fn every_command_answers_or_refuses_in_the_shape_the_window_reads() {
     let wider = json_of(&cli(&db, &["--within", "400", "list", "--all"]));
     assert_eq!(rows(&listed["entries"]), rows(&wider), "a 400-day window, in the app and the CLI");
 
+    // Started on no file: nothing to open (it cannot fail).
+    assert_eq!(app.invoke("opened_files", json!({})).unwrap(), json!([]));
+
     // The launch report answers nothing unless bench/run asks for it.
     let marks = json!({"page": {"asked": 90.0, "arrived": 140.0, "set": 145.0, "drawn": 290.0, "painted": 375.0}});
     assert_eq!(app.invoke("first_rows_painted", marks).unwrap(), Value::Null);

@@ -43,6 +43,12 @@ impl App {
     /// Starts the app on the NSS database `store` (via `CERTDESK_STORE`),
     /// with empty settings and `LANG=lang`.
     pub fn launch(store: &Path, lang: &str) -> App {
+        App::launch_with(store, lang, &[])
+    }
+
+    /// The same, with `args` on the app's command line (the files a file
+    /// manager hands it).
+    pub fn launch_with(store: &Path, lang: &str, args: &[&Path]) -> App {
         let app = std::env::var_os("CERTDESK_E2E_APP").map(PathBuf::from).expect(
             "CERTDESK_E2E_APP is not set: run scripts/e2e, which builds the app with its front end and runs these tests",
         );
@@ -66,7 +72,7 @@ impl App {
             assert!(Instant::now() < deadline, "tauri-driver did not start");
             std::thread::sleep(Duration::from_millis(100));
         }
-        let caps = json!({"capabilities": {"alwaysMatch": {"tauri:options": {"application": app}}}});
+        let caps = json!({"capabilities": {"alwaysMatch": {"tauri:options": {"application": app, "args": args}}}});
         let answer = post(&format!("{base}/session"), &caps);
         let session = answer["sessionId"].as_str().expect("a session id").to_owned();
         App { driver, base, session, config }

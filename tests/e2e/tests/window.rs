@@ -174,6 +174,26 @@ fn import_asks_again_after_a_wrong_password_and_then_installs_the_certificate() 
 }
 
 #[test]
+fn a_pfx_the_app_is_started_on_opens_its_import() {
+    // As a file manager starts it for a double-clicked file (the .deb's launcher: `Exec=certdesk-app %F`).
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("nssdb");
+    copy_dir(&template().db, &db);
+    let file = tmp.path().join("ダブルクリック.p12");
+    std::fs::copy(&template().newcomer_p12, &file).unwrap();
+    let app = App::launch_with(&db, "en_US.UTF-8", &[&file, &tmp.path().join("notes.txt")]);
+    app.find("[role=option]");
+    let password = app.find("[role=dialog] input[type=password]");
+    app.wait_for_text("ダブルクリック.p12");
+    password.type_text(IMPORT_PASSWORD);
+    password.type_text(keys::ENTER);
+    app.wait_for_text("Newcomer Suzuki");
+    app.find("[role=dialog] button.primary").click();
+    app.wait_for_text("Imported 1 certificate");
+    assert!(nicknames(&db).contains("Newcomer"), "NSS lists it:\n{}", nicknames(&db));
+}
+
+#[test]
 fn export_in_the_compatible_format_writes_a_private_file_openssl_reads() {
     let (tmp, _db, app) = start("en_US.UTF-8");
     row(&app, "山田 太郎").click();

@@ -234,6 +234,9 @@ export interface PageMarks {
   painted: number;
 }
 
+/** The .pfx and .p12 files the app was started on (a double-click in the file manager), once. */
+export const openedFiles = () => invoke<string[]>('opened_files');
+
 /** What a drop on the window tells the app: a drag over it, and the certificate files let go. */
 export interface FileDropHandlers {
   hovering: (on: boolean) => void;

@@ -91,6 +91,12 @@ export class Dialogs implements FileDropHandlers {
 
   dropped(paths: string[]) {
     this.dropping = false;
+    this.openFiles(paths);
+  }
+
+  /** Files handed to the app (dropped, or double-clicked in the file manager) open their
+   *  import, unless a dialog is open. */
+  openFiles(paths: string[]) {
     if (paths.length > 0 && this.current === null) this.current = { kind: 'import', paths };
   }
 }
