@@ -94,6 +94,13 @@ pub fn search_certificates(state: State<'_, AppState>, generation: u64, text: St
     state.search_listing(generation, |index| index.found_for(&text))
 }
 
+/// Of the files dropped on the window, those it opens for import: the core's
+/// rule (`transfer::opens_for_import`), as for the files the app starts on.
+#[tauri::command]
+pub fn files_to_import(paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    paths.into_iter().filter(|path| transfer::opens_for_import(path)).collect()
+}
+
 /// The .pfx and .p12 files the app was started on, for the window to open
 /// their import; empty after the first call.
 #[tauri::command]

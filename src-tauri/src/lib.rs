@@ -9,7 +9,6 @@ mod state;
 pub mod testing;
 mod webview;
 
-use certdesk_core::transfer;
 use tauri::{Manager as _, Runtime};
 
 pub use state::AppState;
@@ -25,8 +24,8 @@ pub fn run() {
             let settings_path = app.path().app_config_dir().ok().map(|dir| dir.join("settings.json"));
             app.manage(state::AppState::new(settings_path));
             // `certdesk-app FILE…`, as a file manager starts it for a double-clicked .pfx.
-            let opened = std::env::args_os().skip(1).map(std::path::PathBuf::from);
-            app.state::<state::AppState>().open_files(opened.filter(|path| transfer::opens_for_import(path)).collect());
+            let opened = std::env::args_os().skip(1).map(std::path::PathBuf::from).collect();
+            app.state::<state::AppState>().open_files(commands::files_to_import(opened));
             commands::start_first_listing(&app.state::<state::AppState>());
             Ok(())
         })
@@ -56,6 +55,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::save_settings,
         commands::reveal_in_folder,
         commands::opened_files,
+        commands::files_to_import,
         launch::first_rows_painted,
     ])
 }

@@ -251,6 +251,8 @@ export async function onFileDrop(handlers: FileDropHandlers): Promise<() => void
     const payload = event.payload;
     if (payload.type === 'enter' || payload.type === 'over') handlers.hovering(true);
     else if (payload.type === 'leave') handlers.hovering(false);
-    else if (payload.type === 'drop') handlers.dropped(payload.paths.filter((p) => /\.(pfx|p12)$/i.test(p)));
+    // Which of them open for import is the core's rule, asked of the Rust side.
+    else if (payload.type === 'drop')
+      invoke<string[]>('files_to_import', { paths: payload.paths }).then(handlers.dropped, () => handlers.dropped([]));
   });
 }

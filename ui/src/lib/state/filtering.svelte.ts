@@ -45,7 +45,7 @@ export class Filtering {
     this.#ask(text);
   }
 
-  /** The text whose answer the list shows: '' when it shows everything. */
+  /** The text whose answer the list shows ('' before any). */
   get foundFor(): string {
     return this.#foundFor;
   }
