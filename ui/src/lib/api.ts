@@ -253,6 +253,9 @@ export async function onFileDrop(handlers: FileDropHandlers): Promise<() => void
     else if (payload.type === 'leave') handlers.hovering(false);
     // Which of them open for import is the core's rule, asked of the Rust side.
     else if (payload.type === 'drop')
-      invoke<string[]>('files_to_import', { paths: payload.paths }).then(handlers.dropped, () => handlers.dropped([]));
+      invoke<string[]>('files_to_import', { paths: payload.paths }).then(
+        (paths) => handlers.dropped(paths),
+        () => handlers.dropped([]),
+      );
   });
 }
