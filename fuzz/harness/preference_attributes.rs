@@ -1,6 +1,7 @@
 //! The body of the `preference_attributes` fuzz target, kept apart so that
 //! `crates/core/tests/fuzz_regressions.rs` replays what the fuzzer found
-//! through the same code.
+//! through the same code: keychain attributes, the service name, and the
+//! persistent reference a preference holds.
 
 use std::collections::BTreeMap;
 
@@ -8,7 +9,7 @@ use certdesk_core::prefs::{self, AttributeValue, PreferenceRecord};
 
 const KEYS: [&str; 5] = ["svce", "labl", "gena", "type", "acct"];
 
-/// Reads the bytes as keychain attributes, then as a service name.
+/// Reads the bytes as keychain attributes, then as a service name and a reference.
 pub fn run(data: &[u8]) {
     // Each record: a key index, a value kind, a length, then the value's bytes.
     let mut attributes = BTreeMap::new();
@@ -26,9 +27,14 @@ pub fn run(data: &[u8]) {
         };
         attributes.insert(key.to_owned(), value);
     }
-    if let Some(record) = PreferenceRecord::from_attributes(&attributes) {
-        let _ = prefs::split_service(&record.service);
-        let _ = prefs::preference_id(&record.service);
+    if let Some(record) = PreferenceRecord::from_attributes(&attributes, "/Users/fuzz/Library/Keychains/login.keychain-db") {
+        let _ = prefs::ServiceName::parse(&record.service);
+        let _ = prefs::preference_id(&record);
+        let _ = record.certificate_label();
+        if let Some(reference) = &record.certificate_ref {
+            let _ = prefs::reference_keychain(reference);
+        }
     }
-    let _ = prefs::split_service(&String::from_utf8_lossy(data));
+    let _ = prefs::ServiceName::parse(&String::from_utf8_lossy(data));
+    let _ = prefs::reference_keychain(data);
 }

@@ -10,7 +10,10 @@ use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::State;
 
-use certdesk_core::actions::{self, Destination, Details, ListFilter, PreferenceChoice, SearchIndex};
+use certdesk_core::actions::preferences::PreferenceDeletion;
+use certdesk_core::actions::{
+    self, CertificateFile, Destination, Details, ListFilter, OpenedFile, PreferenceChoice, SearchIndex,
+};
 use certdesk_core::health::CleanupReason;
 use certdesk_core::inspect::Inspection;
 use certdesk_core::pkcs12::Profile;
@@ -59,6 +62,8 @@ pub struct Progress {
 pub struct Listing {
     pub store: String,
     pub entries: Vec<ListEntry>,
+    /// Where the store is, when its name does not say (the login keychain's file).
+    pub store_location: Option<String>,
     /// Identity preferences exist only in macOS keychains.
     pub preferences_supported: bool,
     /// Which listing this is, for [`search_certificates`]: each one counts up.
@@ -94,17 +99,17 @@ pub fn search_certificates(state: State<'_, AppState>, generation: u64, text: St
     state.search_listing(generation, |index| index.found_for(&text))
 }
 
-/// Of the files dropped on the window, those it opens for import: the core's
-/// rule (`transfer::opens_for_import`), as for the files the app starts on.
+/// Of the files dropped on the window, those it opens and how: the core's
+/// rule (`actions::files_to_open`), as for the files the app starts on.
 #[tauri::command]
-pub fn files_to_import(paths: Vec<PathBuf>) -> Vec<PathBuf> {
-    paths.into_iter().filter(|path| transfer::opens_for_import(path)).collect()
+pub fn files_to_open(paths: Vec<PathBuf>) -> Vec<OpenedFile> {
+    actions::files_to_open(paths)
 }
 
-/// The .pfx and .p12 files the app was started on, for the window to open
-/// their import; empty after the first call.
+/// The files the app was started on, or a second launch handed it, for the
+/// window to open; empty after the call until another arrives.
 #[tauri::command]
-pub fn opened_files(state: State<'_, AppState>) -> Vec<PathBuf> {
+pub fn opened_files(state: State<'_, AppState>) -> Vec<OpenedFile> {
     state.take_opened_files()
 }
 
@@ -130,7 +135,8 @@ fn read_listing(state: &AppState) -> impl FnOnce() -> certdesk_core::Result<Read
         let listed = actions::list(&overview, &ListFilter::everything());
         let index = SearchIndex::of(listed.iter().map(|(identity, _)| *identity));
         let entries = listed.into_iter().map(|(i, a)| ListEntry::new(i, a)).collect();
-        Ok((Listing { store: store.spec(), entries, preferences_supported, generation: 0 }, index))
+        let listing = Listing { store: store.spec(), store_location: store.location(), entries, preferences_supported, generation: 0 };
+        Ok((listing, index))
     }
 }
 
@@ -154,6 +160,21 @@ pub async fn inspect_file(path: PathBuf, password: Option<Secret>) -> Reply<Insp
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         // The window's own dialog asks: a file the empty password does not open comes back as `wrong_password`.
         actions::inspect_file(&name, &bytes, password.as_ref(), || Err(Error::WrongPassword))
+    })
+    .await
+}
+
+/// A certificate file (.cer, .crt: no key) as the store sees it: each
+/// certificate's status, and whether the store holds it or its renewal.
+#[tauri::command]
+pub async fn inspect_certificate_file(state: State<'_, AppState>, path: PathBuf) -> Reply<CertificateFile> {
+    let open = open_overview(&state);
+    let window = state.renewal_window();
+    off_ui_thread(move || {
+        let bytes = transfer::read_file(&path)?;
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let (_store, overview) = open()?;
+        actions::certificate_file(&overview, &name, &bytes, time::OffsetDateTime::now_utc(), window)
     })
     .await
 }
@@ -310,20 +331,25 @@ pub async fn cleanup_candidates(state: State<'_, AppState>) -> Reply<Vec<Cleanup
 #[tauri::command]
 pub async fn list_preferences(state: State<'_, AppState>) -> Reply<Vec<Preference>> {
     let open = open_overview(&state);
+    let window = state.renewal_window();
     off_ui_thread(move || {
         let (store, overview) = open()?;
-        prefs::load(&*store, &overview)
+        prefs::load(&*store, &overview, time::OffsetDateTime::now_utc(), window)
     })
     .await
 }
 
+/// Deletes the preferences `ids` names, one item each, and answers every
+/// outcome: deleted, already gone, or why not.
 #[tauri::command]
-pub async fn delete_preferences(state: State<'_, AppState>, ids: Vec<String>) -> Reply<usize> {
+pub async fn delete_preferences(state: State<'_, AppState>, ids: Vec<String>) -> Reply<Vec<PreferenceDeletion>> {
     let open = open_overview(&state);
+    let window = state.renewal_window();
     off_ui_thread(move || {
         let (store, overview) = open()?;
-        let chosen = actions::preferences::chosen_preferences(&*store, &overview, PreferenceChoice::Ids(&ids))?;
-        Ok(actions::delete_preferences(&*store, chosen)?.len())
+        let now = time::OffsetDateTime::now_utc();
+        let chosen = actions::preferences::chosen_preferences(&*store, &overview, now, window, PreferenceChoice::Ids(&ids))?;
+        Ok(actions::delete_preferences(&*store, chosen))
     })
     .await
 }

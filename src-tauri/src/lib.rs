@@ -3,6 +3,7 @@
 mod commands;
 mod ipc_error;
 mod launch;
+mod opened;
 mod settings;
 mod state;
 #[cfg(feature = "test")]
@@ -19,13 +20,15 @@ pub fn run() {
         webview::tell_the_user(message);
         std::process::exit(3);
     }
-    with_commands(tauri::Builder::default().plugin(tauri_plugin_dialog::init()))
+    // The single-instance plugin first: a second launch hands its files over
+    // and exits before anything else starts.
+    let builder = tauri::Builder::default().plugin(tauri_plugin_single_instance::init(opened::handed_over));
+    with_commands(builder.plugin(tauri_plugin_dialog::init()))
         .setup(|app| {
             let settings_path = app.path().app_config_dir().ok().map(|dir| dir.join("settings.json"));
             app.manage(state::AppState::new(settings_path));
             // `certdesk-app FILE…`, as a file manager starts it for a double-clicked .pfx.
-            let opened = std::env::args_os().skip(1).map(std::path::PathBuf::from).collect();
-            app.state::<state::AppState>().open_files(commands::files_to_import(opened));
+            app.state::<state::AppState>().open_files(opened::files_in(std::env::args_os().skip(1), None));
             commands::start_first_listing(&app.state::<state::AppState>());
             Ok(())
         })
@@ -55,7 +58,8 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::save_settings,
         commands::reveal_in_folder,
         commands::opened_files,
-        commands::files_to_import,
+        commands::files_to_open,
+        commands::inspect_certificate_file,
         launch::first_rows_painted,
     ])
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::mpsc::Receiver;
 use std::sync::Mutex;
 
-use certdesk_core::actions::SearchIndex;
+use certdesk_core::actions::{OpenedFile, SearchIndex};
 use certdesk_core::StoreSpec;
 
 use crate::commands::ReadListing;
@@ -30,8 +30,8 @@ pub struct AppState {
     first_listing: Mutex<Option<FirstListing>>,
     searched: Mutex<SearchedListing>,
     /// The files the app was started on (a double-click on a .pfx in the
-    /// file manager), until the window takes them.
-    opened_files: Mutex<Vec<PathBuf>>,
+    /// file manager) or a second launch handed it, until the window takes them.
+    opened_files: Mutex<Vec<OpenedFile>>,
 }
 
 impl AppState {
@@ -60,13 +60,13 @@ impl AppState {
         }
     }
 
-    /// Keeps the files the app was started on for the window to take.
-    pub fn open_files(&self, files: Vec<PathBuf>) {
+    /// Keeps files handed to the app for the window to take.
+    pub fn open_files(&self, files: Vec<OpenedFile>) {
         self.opened_files.lock().unwrap_or_else(|e| e.into_inner()).extend(files);
     }
 
-    /// The files the app was started on, once: a later reload of the page does not open them again.
-    pub fn take_opened_files(&self) -> Vec<PathBuf> {
+    /// The files handed to the app, once: a later reload of the page does not open them again.
+    pub fn take_opened_files(&self) -> Vec<OpenedFile> {
         std::mem::take(&mut *self.opened_files.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
@@ -134,8 +134,9 @@ mod tests {
     #[test]
     fn the_files_the_app_was_started_on_are_opened_once() {
         let state = started_with_an_override();
-        state.open_files(vec![PathBuf::from("/home/me/山田.pfx")]);
-        assert_eq!(state.take_opened_files(), [PathBuf::from("/home/me/山田.pfx")]);
+        let file = OpenedFile { path: PathBuf::from("/home/me/山田.pfx"), opening: certdesk_core::actions::Opening::Import };
+        state.open_files(vec![file.clone()]);
+        assert_eq!(state.take_opened_files(), [file]);
         assert!(state.take_opened_files().is_empty(), "a reload of the page opens nothing again");
     }
 

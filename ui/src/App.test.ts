@@ -111,13 +111,56 @@ describe('import', () => {
 
   it('opens the import of the file the app was started on, once the list is shown', async () => {
     const calls = backend({
-      opened_files: () => ['/home/me/ダブルクリック.pfx'],
+      opened_files: () => [{ path: '/home/me/ダブルクリック.pfx', opening: 'import' }],
       inspect_file: () => { throw { kind: 'wrong_password', message: 'this password does not open the file' }; },
     });
     const { container } = render(App);
     expect(await screen.findByLabelText('Password of the file')).toBeTruthy();
     expect(rowNames(container)).toHaveLength(6);
     expect(calls.find((c) => c.cmd === 'inspect_file')?.args.path).toBe('/home/me/ダブルクリック.pfx');
+  });
+
+  it('opens a certificate file the app was started on, and shows the store\'s copy of it in the list', async () => {
+    const certificate = {
+      subject: { rfc4514: 'CN=山田 太郎,O=株式会社テスト' }, issuer: { rfc4514: 'CN=Test CA' }, serial: '0A',
+      not_before: '2026-01-01T00:00:00Z', not_after: '2027-01-01T00:00:00Z', sha1: 'ab', sha256: 'yamada',
+      public_key: { algorithm: 'RSA', bits: 2048, curve: null }, key_usage: ['digitalSignature'], extended_key_usage: ['clientAuth'],
+      client_auth: true, subject_alt_names: [], is_ca: false, self_signed: false, defects: [],
+    };
+    const calls = backend({
+      opened_files: () => [{ path: '/home/me/ダウンロード/山田.cer', opening: 'inspect' }],
+      inspect_certificate_file: () => ({
+        file: '山田.cer', format: 'der',
+        certificates: [{ name: '山田 太郎', issuer_name: 'Test CA', certificate, status: 'valid', installed: 'yamada', renewal: null }],
+      }),
+    });
+    const { container } = render(App);
+    const dialog = await screen.findByRole('dialog', { name: 'Certificate file' });
+    expect(calls.find((c) => c.cmd === 'inspect_certificate_file')?.args.path).toBe('/home/me/ダウンロード/山田.cer');
+    expect(await within(dialog).findByText('✓ Your store holds this certificate.')).toBeTruthy();
+    expect(within(dialog).getByText(/holds no private key/)).toBeTruthy();
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Show it in the list' }));
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(row(container, 'yamada').getAttribute('aria-selected')).toBe('true');
+    expect(within(screen.getByRole('complementary', { name: 'Details' })).getByRole('heading').textContent).toBe('山田 太郎');
+  });
+
+  it('opens the files that came together one after another, each dialog afresh', async () => {
+    backend({
+      opened_files: () => [{ path: '/tmp/broken.cer', opening: 'inspect' }, { path: '/tmp/ca.crt', opening: 'inspect' }],
+      inspect_certificate_file: (args) => {
+        if (args.path === '/tmp/broken.cer') throw { kind: 'bad_certificate', message: 'this certificate cannot be read (broken.cer holds neither a PEM nor a DER certificate)' };
+        return { file: 'ca.crt', format: 'pem', certificates: [] };
+      },
+    });
+    render(App);
+    const first = await screen.findByRole('dialog', { name: 'Certificate file' });
+    expect(await within(first).findByText('broken.cer')).toBeTruthy();
+    await waitFor(() => expect(within(first).getByRole('alert')).toBeTruthy());
+    await fireEvent.click(within(first).getByRole('button', { name: 'Close' }));
+    const second = await screen.findByRole('dialog', { name: 'Certificate file' });
+    expect(await within(second).findByText('ca.crt')).toBeTruthy();
+    expect(within(second).queryByRole('alert'), 'the first file\'s error is not carried over').toBeNull();
   });
 
   it('says plainly when a file is damaged', async () => {

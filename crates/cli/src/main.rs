@@ -26,7 +26,7 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     match run(&cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             output::error(&e, cli.json);
             ExitCode::from(if e.is_input_error() { 2 } else { 1 })
@@ -34,7 +34,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: &Cli) -> Result<(), Error> {
+/// Does what `cli` asks; the exit code is 1 when some of several deletions failed (each said why).
+fn run(cli: &Cli) -> Result<ExitCode, Error> {
     // Commands on files alone need no store.
     match &cli.command {
         Command::Inspect { file, password } => {
@@ -54,7 +55,7 @@ fn run(cli: &Cli) -> Result<(), Error> {
             let ask = || password::existing(None, false, "CERTDESK_PASSWORD");
             let report = actions::inspect_file(&file.display().to_string(), &bytes, given.as_ref(), ask)?;
             output::inspection(&report, cli.json);
-            return Ok(());
+            return Ok(ExitCode::SUCCESS);
         }
         Command::Convert { file, out, profile, force, password, new_password_file } => {
             let bytes = transfer::read_file(file)?;
@@ -67,7 +68,7 @@ fn run(cli: &Cli) -> Result<(), Error> {
             let converted = transfer::convert(&contents, &new, (*profile).into())?;
             transfer::save_private_file(out, &converted, *force)?;
             output::written(out, (*profile).into(), cli.json);
-            return Ok(());
+            return Ok(ExitCode::SUCCESS);
         }
         _ => {}
     }
@@ -162,25 +163,28 @@ fn run(cli: &Cli) -> Result<(), Error> {
         Command::Prefs(PrefsCommand::List { stale }) => {
             let overview = overview()?;
             let found = if *stale {
-                actions::preferences::chosen_preferences(&*store, &overview, PreferenceChoice::Stale)?
+                actions::preferences::chosen_preferences(&*store, &overview, now, cli.renewal_window(), PreferenceChoice::Stale)?
             } else {
-                prefs::load(&*store, &overview)?
+                prefs::load(&*store, &overview, now, cli.renewal_window())?
             };
             output::preferences(&found, cli.json);
         }
         Command::Prefs(PrefsCommand::Delete { ids, stale, yes }) => {
             let overview = overview()?;
             let choice = if *stale { PreferenceChoice::Stale } else { PreferenceChoice::Ids(ids) };
-            let chosen = actions::preferences::chosen_preferences(&*store, &overview, choice)?;
+            let chosen = actions::preferences::chosen_preferences(&*store, &overview, now, cli.renewal_window(), choice)?;
             if !chosen.is_empty() {
                 confirm(*yes, || output::confirm_preference_deletion(&chosen))?;
             }
-            let deleted = actions::delete_preferences(&*store, chosen)?;
+            let deleted = actions::delete_preferences(&*store, chosen);
             output::preferences_deleted(&deleted, cli.json);
+            if deleted.iter().any(|d| d.outcome.failed()) {
+                return Ok(ExitCode::FAILURE);
+            }
         }
         Command::Inspect { .. } | Command::Convert { .. } => unreachable!("handled above"),
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The export the options ask for. The new file's password is read here:

@@ -439,8 +439,34 @@ fn staleness_text(stale: &certdesk_core::prefs::Staleness) -> String {
     use certdesk_core::prefs::Staleness;
     match stale {
         Staleness::CertificateMissing => "stale: its certificate is gone".into(),
+        Staleness::KeyMissing => "stale: its certificate has no private key any more".into(),
         Staleness::Expired => "stale: its certificate has expired".into(),
         Staleness::Superseded { by } => format!("stale: superseded by {}", short_id(by)),
+    }
+}
+
+fn target_text(target: &certdesk_core::prefs::Target) -> String {
+    use certdesk_core::prefs::{Location, Target};
+    let place = |location: &Location| match location {
+        Location::Login => String::new(),
+        Location::Keychain(path) => format!(" (in {path})"),
+        Location::Token(token) => format!(" (on the token {token})"),
+        Location::Elsewhere => " (in the data-protection keychain)".into(),
+    };
+    match target {
+        Target::Missing => "(gone)".into(),
+        Target::Unreadable { location } => format!("(a certificate certdesk cannot read){}", place(location)),
+        Target::Certificate { id, name, location, .. } => format!("{name} {}{}", short_id(id), place(location)),
+    }
+}
+
+fn never_applies_text(why: certdesk_core::prefs::NeverApplies) -> &'static str {
+    use certdesk_core::prefs::NeverApplies;
+    match why {
+        NeverApplies::UrlWithoutApp => {
+            "never used: since macOS 12 apps look for their own (app-id) entry; this one was made by an older macOS or a tool"
+        }
+        NeverApplies::UrlWithQuery => "never used: apps drop the ?query of a page before they look",
     }
 }
 
@@ -455,32 +481,55 @@ pub fn preferences(prefs: &[certdesk_core::prefs::Preference], json: bool) {
         return;
     }
     for p in prefs {
-        let cert = p.certificate_id.as_deref().map(short_id).unwrap_or("(none)");
-        let app = p.app.as_deref().map(|a| format!(" [{a}]")).unwrap_or_default();
+        let app = p.name.app.as_deref().map(|a| format!(" [{a}]")).unwrap_or_default();
         let state = p.stale.as_ref().map(staleness_text).unwrap_or_else(|| "current".into());
-        let line = format!("{}  {}{app} -> {cert}  {state}", &p.id, p.site);
+        let line = format!("{}  {}{app} -> {}  {state}", &p.id, p.name.site, target_text(&p.target));
         let _ = if p.stale.is_some() { writeln!(out, "{}", line.yellow()) } else { writeln!(out, "{line}") };
+        if let Some(why) = p.name.never_applies {
+            let _ = writeln!(out, "    {}", never_applies_text(why));
+        }
+        if !p.record.keychain.ends_with("/login.keychain-db") {
+            let _ = writeln!(out, "    kept in {}", p.record.keychain);
+        }
     }
 }
 
 pub fn confirm_preference_deletion(prefs: &[certdesk_core::prefs::Preference]) -> bool {
-    let items: Vec<String> = prefs.iter().map(|p| p.service.clone()).collect();
+    let items: Vec<String> =
+        prefs.iter().map(|p| format!("{} -> {}", p.record.service, target_text(&p.target))).collect();
     ask_before_deleting(
         &format!("About to delete {}:", counted(prefs.len(), "identity preference", "identity preferences")),
         &items,
     )
 }
 
-pub fn preferences_deleted(done: &[(certdesk_core::prefs::Preference, String)], json: bool) {
+/// Every outcome, each on its line: what was deleted, what was gone already, what failed and why.
+pub fn preferences_deleted(done: &[certdesk_core::actions::preferences::PreferenceDeletion], json: bool) {
+    use certdesk_core::actions::preferences::DeletionOutcome;
     let mut out = anstream::stdout();
     if json {
-        let items: Vec<Value> =
-            done.iter().map(|(p, route)| json!({"id": p.id, "service": p.service, "route": route})).collect();
+        let items: Vec<Value> = done
+            .iter()
+            .map(|d| {
+                let mut item = json!({"id": d.preference.id, "service": d.preference.record.service, "keychain": d.preference.record.keychain});
+                if let (Some(obj), Value::Object(outcome)) = (item.as_object_mut(), json!(d.outcome)) {
+                    obj.extend(outcome);
+                }
+                item
+            })
+            .collect();
         let _ = writeln!(out, "{}", json!({"deleted": items}));
         return;
     }
-    for (p, route) in done {
-        let _ = writeln!(out, "Deleted the preference for {} ({route})", p.service);
+    for d in done {
+        let service = &d.preference.record.service;
+        let _ = match &d.outcome {
+            DeletionOutcome::Deleted => writeln!(out, "Deleted the preference for {service}"),
+            DeletionOutcome::AlreadyGone => writeln!(out, "The preference for {service} was already gone"),
+            DeletionOutcome::Failed { message, .. } => {
+                writeln!(out, "{}", format!("Not deleted: the preference for {service}: {message}").red())
+            }
+        };
     }
 }
 

@@ -293,9 +293,12 @@ fn every_command_answers_or_refuses_in_the_shape_the_window_reads() {
 
     // Started on no file: nothing to open (it cannot fail).
     assert_eq!(app.invoke("opened_files", json!({})).unwrap(), json!([]));
-    // A drop: only the PKCS#12 files open for import (nothing it can refuse).
-    let dropped = json!({"paths": ["/home/me/山田.P12", "/home/me/notes.txt", "/home/me/b.pfx"]});
-    assert_eq!(app.invoke("files_to_import", dropped).unwrap(), json!(["/home/me/山田.P12", "/home/me/b.pfx"]));
+    // A drop: PKCS#12 files open their import, certificate files their inspection, others nothing.
+    let dropped = json!({"paths": ["/home/me/山田.P12", "/home/me/notes.txt", "/home/me/ca.cer"]});
+    assert_eq!(
+        app.invoke("files_to_open", dropped).unwrap(),
+        json!([{"path": "/home/me/山田.P12", "opening": "import"}, {"path": "/home/me/ca.cer", "opening": "inspect"}])
+    );
 
     // The launch report answers nothing unless bench/run asks for it.
     let marks = json!({"page": {"asked": 90.0, "arrived": 140.0, "set": 145.0, "drawn": 290.0, "painted": 375.0}});

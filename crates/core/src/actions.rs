@@ -18,7 +18,9 @@ pub use cleanup::{cleanup, CleanupItem};
 pub use delete::{plan_deletion, DeletionPlan};
 pub use details::{details, ChainLink, Details};
 pub use export::{export, refuse_existing, Destination, ExportRequest};
-pub use files::inspect_file;
+pub use files::{
+    certificate_file, files_to_open, how_it_opens, inspect_file, CertificateFile, FileCertificate, OpenedFile, Opening,
+};
 pub use list::{list, Authorities, ListFilter, StatusFilter};
 pub use preferences::{delete_preferences, PreferenceChoice};
 pub use search::{Search, SearchIndex};

@@ -129,7 +129,7 @@ pub fn assess(identities: &[Identity], now: OffsetDateTime, renewal_window: Dura
     let mut groups: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
     for (i, identity) in identities.iter().enumerate() {
         let cert = &identity.certificate;
-        groups.entry((&cert.subject.normalised, &cert.issuer.normalised)).or_default().push(i);
+        groups.entry(group_key(cert)).or_default().push(i);
     }
     let mut assessments: Vec<Assessment> = identities
         .iter()
@@ -161,6 +161,17 @@ pub fn assess(identities: &[Identity], now: OffsetDateTime, renewal_window: Dura
         }
     }
     assessments
+}
+
+/// What renewals of one certificate share: the subject and the issuer, normalised.
+fn group_key(cert: &Certificate) -> (&str, &str) {
+    (&cert.subject.normalised, &cert.issuer.normalised)
+}
+
+/// Whether `a` and `b` are renewals of one certificate (or the same one):
+/// the test `assess` groups by.
+pub fn same_group(a: &Certificate, b: &Certificate) -> bool {
+    group_key(a) == group_key(b)
 }
 
 /// A short stable name for a (subject, issuer) group.

@@ -75,8 +75,10 @@ pub fn needs_password(bytes: &[u8]) -> bool {
     !is_pem(bytes) && Certificate::from_der(bytes).is_err()
 }
 
+/// PEM text, perhaps after other text (`openssl x509 -text` prints the
+/// certificate's fields first; bundles start with comments).
 fn is_pem(bytes: &[u8]) -> bool {
-    bytes.trim_ascii_start().starts_with(b"-----BEGIN")
+    bytes.windows(b"-----BEGIN ".len()).any(|w| w == b"-----BEGIN ")
 }
 
 /// What kind of file was inspected; serialised as `pkcs12`, `pem` or `der`.
@@ -88,6 +90,43 @@ pub enum FileFormat {
     Pem,
     /// One DER certificate.
     Der,
+}
+
+/// The most certificates a PEM file may hold: as many as a PKCS#12 file's bags
+/// ([`pkcs12::MAX_BAGS`]). A bundle of every root a system trusts has a few hundred.
+pub const MAX_PEM_CERTIFICATES: usize = pkcs12::MAX_BAGS;
+
+/// The certificates (DER) of a PEM or DER certificate file, in file order,
+/// or `None` when `bytes` is neither (a PKCS#12 file, to be read with its
+/// password). A PEM file without certificates, or with more than
+/// [`MAX_PEM_CERTIFICATES`], is refused.
+pub fn plain_certificates(bytes: &[u8]) -> Result<Option<(FileFormat, Vec<Vec<u8>>)>> {
+    if is_pem(bytes) {
+        let mut certificates = Vec::new();
+        for pem in x509_parser::pem::Pem::iter_from_buffer(bytes) {
+            let pem = pem.map_err(|e| Error::Corrupt { why: format!("the PEM text is damaged ({e})") })?;
+            if pem.label == "CERTIFICATE" || pem.label == "TRUSTED CERTIFICATE" {
+                if certificates.len() == MAX_PEM_CERTIFICATES {
+                    return Err(Error::Unsupported {
+                        what: format!("a PEM file of more than {MAX_PEM_CERTIFICATES} certificates"),
+                        hint: " (split it into smaller files)".into(),
+                    });
+                }
+                certificates.push(pem.contents);
+            }
+        }
+        if certificates.is_empty() {
+            return Err(Error::Unsupported {
+                what: "a PEM file without certificates".into(),
+                hint: " (keys alone cannot be inspected)".into(),
+            });
+        }
+        return Ok(Some((FileFormat::Pem, certificates)));
+    }
+    if Certificate::from_der(bytes).is_ok() {
+        return Ok(Some((FileFormat::Der, vec![bytes.to_vec()])));
+    }
+    Ok(None)
 }
 
 /// Inspects a PKCS#12, PEM or DER file. `name` is how the file is shown.
@@ -103,24 +142,13 @@ pub fn inspect(name: &str, bytes: &[u8], password: &Secret) -> Result<Inspection
         other_bags: 0,
         compatibility: None,
     };
-    if is_pem(bytes) {
-        let mut certificates = Vec::new();
-        for pem in x509_parser::pem::Pem::iter_from_buffer(bytes) {
-            let pem = pem.map_err(|e| Error::Corrupt { why: format!("the PEM text is damaged ({e})") })?;
-            if pem.label == "CERTIFICATE" || pem.label == "TRUSTED CERTIFICATE" {
-                certificates.push(certificate_report(&pem.contents, None, certificates.is_empty())?);
-            }
-        }
-        if certificates.is_empty() {
-            return Err(Error::Unsupported {
-                what: "a PEM file without certificates".into(),
-                hint: " (keys alone cannot be inspected)".into(),
-            });
-        }
-        return Ok(plain(FileFormat::Pem, certificates));
-    }
-    if Certificate::from_der(bytes).is_ok() {
-        return Ok(plain(FileFormat::Der, vec![certificate_report(bytes, None, true)?]));
+    if let Some((format, ders)) = plain_certificates(bytes)? {
+        let certificates = ders
+            .iter()
+            .enumerate()
+            .map(|(i, der)| certificate_report(der, None, i == 0))
+            .collect::<Result<Vec<_>>>()?;
+        return Ok(plain(format, certificates));
     }
     let contents = pkcs12::read(bytes, password)?;
     let leaf_der = contents.leaf().map(|c| c.der.clone());

@@ -1,21 +1,27 @@
 //! macOS identity preferences: which certificate Safari (and other apps)
-//! present to a site without asking. A preference that points at a
-//! certificate that is gone, expired or superseded is *stale*: it is why
-//! Safari keeps offering the wrong certificate.
+//! present to a site without asking. A preference whose certificate is
+//! gone, has lost its key, has expired or has a usable renewal is *stale*:
+//! it is why Safari keeps offering the wrong certificate.
 //!
 //! The keychain stores each preference as a generic-password item of type
-//! `'iprf'` whose service is the URL or host (since macOS 11.3 often with
-//! an ` (app-id)` suffix) and whose generic attribute holds a persistent
-//! reference to the certificate. The macOS backend reads the items into
-//! `PreferenceRecord`s; everything from there on is decided here.
+//! `'iprf'` (Apple's `SecIdentitySetPreference`): the service is the name
+//! it is for (see [`service`]), the account the certificate's label and a
+//! space, the data empty, and the generic attribute (`gena`) a persistent
+//! reference to the certificate, which may live in any keychain or on a
+//! token. The macOS backend reads the items into [`PreferenceRecord`]s and
+//! resolves references; everything from there on is decided here.
+
+pub mod service;
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 use sha2::Digest as _;
+use time::{Duration, OffsetDateTime};
 
-use crate::health::{Assessment, Status};
+use crate::health::{self, Status};
 use crate::model::{Certificate, Identity};
+pub use service::{NeverApplies, ServiceName, SiteForm};
 
 /// The four-character item type of identity preferences, `'iprf'`.
 pub const IPRF: u32 = 0x6970_7266;
@@ -29,20 +35,26 @@ pub enum AttributeValue {
 }
 
 /// One `iprf` item, as read from the keychain.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PreferenceRecord {
-    /// The exact service string: deleting needs it verbatim.
+    /// The exact service string.
     pub service: String,
-    pub label: Option<String>,
+    /// The exact account (`acct`): the certificate's label and a space,
+    /// with ` [key usage 0x…]` before it when the preference is for one usage.
+    /// Two preferences for one service differ here or in their keychain.
+    pub account: String,
     /// The persistent reference to the preferred certificate (`gena`).
+    #[serde(skip)]
     pub certificate_ref: Option<Vec<u8>>,
+    /// The keychain file that holds the item, as the backend found it.
+    pub keychain: String,
 }
 
 impl PreferenceRecord {
     /// Reads an item's attribute dictionary (keys as Security.framework
-    /// names them: `svce`, `labl`, `gena`, `type`). `None` for items that are
-    /// not identity preferences.
-    pub fn from_attributes(attributes: &BTreeMap<String, AttributeValue>) -> Option<PreferenceRecord> {
+    /// names them: `svce`, `acct`, `gena`, `type`) from the keychain file
+    /// `keychain`. `None` for items that are not identity preferences.
+    pub fn from_attributes(attributes: &BTreeMap<String, AttributeValue>, keychain: &str) -> Option<PreferenceRecord> {
         let text = |key: &str| match attributes.get(key) {
             Some(AttributeValue::Text(t)) => Some(t.clone()),
             Some(AttributeValue::Data(d)) => String::from_utf8(d.clone()).ok(),
@@ -59,99 +71,220 @@ impl PreferenceRecord {
             Some(AttributeValue::Data(d)) if !d.is_empty() => Some(d.clone()),
             _ => None,
         };
-        Some(PreferenceRecord { service, label: text("labl"), certificate_ref })
+        Some(PreferenceRecord {
+            service,
+            account: text("acct").unwrap_or_default(),
+            certificate_ref,
+            keychain: keychain.to_owned(),
+        })
+    }
+
+    /// The label of the certificate the preference was made for, as the
+    /// account holds it (without the trailing space and the key usage).
+    pub fn certificate_label(&self) -> &str {
+        let label = self.account.strip_suffix(' ').unwrap_or(&self.account);
+        match label.rfind(" [key usage 0x") {
+            Some(at) if label.ends_with(']') => &label[..at],
+            _ => label,
+        }
     }
 }
 
-/// Why a preference is stale.
+/// What a preference's persistent reference resolves to, as the backend finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolved {
+    /// Nothing: the certificate it named was deleted.
+    Nothing,
+    /// Something the keychain would not hand over (locked, refused, a card
+    /// taken out) or that is no certificate: not judged, never called gone.
+    Unreadable { location: Location },
+    /// A certificate (or an identity, taken as its certificate) wherever it
+    /// lives, and whether its private key was found there.
+    Certificate { der: Vec<u8>, has_key: bool, location: Location },
+}
+
+/// Where the preferred certificate lives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "name", rename_all = "snake_case")]
+pub enum Location {
+    /// The login keychain: the store certdesk lists.
+    Login,
+    /// Another keychain file (the System keychain, one the user added), by path.
+    Keychain(String),
+    /// A smart card or token (CryptoTokenKit), by token id.
+    Token(String),
+    /// The data-protection keychain (iCloud Keychain's kind), where certdesk does not list.
+    Elsewhere,
+}
+
+/// Why a preference is stale: it makes apps present a certificate that
+/// cannot work, or an older one than the user has.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum Staleness {
-    /// The certificate it names is no longer in the keychain.
+    /// Its reference names nothing any more: the certificate was deleted.
     CertificateMissing,
+    /// The certificate is there but its private key is not, so no app can sign in with it.
+    KeyMissing,
     Expired,
-    Superseded {
-        by: String,
+    /// A newer certificate of the same subject and issuer, with its key and valid now, is in the store.
+    Superseded { by: String },
+}
+
+/// The certificate a preference names, as far as it could be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Target {
+    Missing,
+    /// The keychain would not hand it over, or it is no certificate certdesk can read: left alone.
+    Unreadable { location: Location },
+    Certificate {
+        /// SHA-256 of the certificate: the store's id for it when the store lists it.
+        id: String,
+        name: String,
+        status: Status,
+        has_key: bool,
+        location: Location,
     },
 }
 
 /// An identity preference with what certdesk makes of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Preference {
-    /// Stable id for the CLI and the app: a hash of the exact service string.
+    /// Stable and unique per item: a hash of its service, account and keychain.
     pub id: String,
-    /// The exact service string (what `security delete-generic-password -s` needs).
-    pub service: String,
-    /// The site, without the app suffix.
-    pub site: String,
-    /// The app the preference is for (`com.apple.Safari`), when the service says.
-    pub app: Option<String>,
-    pub certificate_id: Option<String>,
+    #[serde(flatten)]
+    pub record: PreferenceRecord,
+    #[serde(flatten)]
+    pub name: ServiceName,
+    pub target: Target,
     pub stale: Option<Staleness>,
 }
 
-/// Splits `"https://portal.example.jp/ (com.apple.Safari)"` into site and app.
-pub fn split_service(service: &str) -> (String, Option<String>) {
-    if let Some(open) = service.rfind(" (") {
-        let inner = &service[open + 2..];
-        if let Some(app) = inner.strip_suffix(')') {
-            if !app.is_empty() && app.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')) {
-                return (service[..open].to_owned(), Some(app.to_owned()));
-            }
+/// The keychain file a legacy persistent reference points into (its
+/// `dbnm` entry, `~` for the home folder), or `None` for a reference of
+/// another form (the data-protection keychain, a token). The reference is
+/// a sequence of `[name: 4 bytes][length: u32, big-endian][value]`
+/// (Apple's `NameValueDictionary`); a length past the end stops the reading.
+pub fn reference_keychain(reference: &[u8]) -> Option<String> {
+    let mut rest = reference;
+    while rest.len() >= 8 {
+        let (name, length) = (&rest[..4], u32::from_be_bytes([rest[4], rest[5], rest[6], rest[7]]) as usize);
+        let value = rest.get(8..8usize.checked_add(length)?)?;
+        if name == b"dbnm" {
+            let path = value.strip_suffix(&[0]).unwrap_or(value);
+            return String::from_utf8(path.to_vec()).ok();
         }
+        rest = &rest[8 + length..];
     }
-    (service.to_owned(), None)
+    None
 }
 
-pub fn preference_id(service: &str) -> String {
-    hex::encode(&sha2::Sha256::digest(service.as_bytes())[..8])
+/// Where a preference's certificate lives, from the keychain file its
+/// reference points into (`~` meaning `home`); `login` is the login
+/// keychain's path. `None` for a reference into no keychain file.
+pub fn location_of(reference_keychain: &str, login: &str, home: &str) -> Location {
+    let path = match reference_keychain.strip_prefix('~') {
+        Some(rest) => format!("{home}{rest}"),
+        None => reference_keychain.to_owned(),
+    };
+    if path == login {
+        Location::Login
+    } else {
+        Location::Keychain(path)
+    }
 }
 
-/// Resolves each record's certificate (`resolve` turns a persistent
-/// reference into the certificate's DER, or `None` when it is gone) and
-/// marks stale preferences using the health rules.
+/// What deleting one preference item found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Removed {
+    Deleted,
+    /// It was not there any more (another app, or an earlier run, removed it): nothing to do.
+    AlreadyGone,
+}
+
+/// The id of one item: two preferences for one service (another key
+/// usage, another keychain) have their own.
+pub fn preference_id(record: &PreferenceRecord) -> String {
+    let digest = sha2::Sha256::new()
+        .chain_update(record.service.as_bytes())
+        .chain_update([0])
+        .chain_update(record.account.as_bytes())
+        .chain_update([0])
+        .chain_update(record.keychain.as_bytes())
+        .finalize();
+    hex::encode(&digest[..8])
+}
+
+/// Judges each record by the certificate its reference resolves to
+/// (`resolve`), wherever that lives; the store's `identities` tell whether
+/// a usable renewal is installed.
 pub fn assess(
     records: &[PreferenceRecord],
-    mut resolve: impl FnMut(&[u8]) -> Option<Vec<u8>>,
+    mut resolve: impl FnMut(&PreferenceRecord) -> Resolved,
     identities: &[Identity],
-    assessments: &[Assessment],
+    now: OffsetDateTime,
+    renewal_window: Duration,
 ) -> Vec<Preference> {
     records
         .iter()
         .map(|record| {
-            let certificate = record
-                .certificate_ref
-                .as_deref()
-                .and_then(&mut resolve)
-                .and_then(|der| Certificate::from_der(&der).ok());
-            let health = certificate
-                .as_ref()
-                .and_then(|c| identities.iter().zip(assessments).find(|(i, _)| i.id == c.sha256).map(|(_, a)| a));
-            let stale = match (&certificate, health) {
-                (None, _) | (Some(_), None) => Some(Staleness::CertificateMissing),
-                (Some(_), Some(a)) if a.status == Status::Expired => Some(Staleness::Expired),
-                (Some(_), Some(a)) => a.superseded_by.clone().map(|by| Staleness::Superseded { by }),
-            };
-            let (site, app) = split_service(&record.service);
-            Preference {
-                id: preference_id(&record.service),
-                service: record.service.clone(),
-                site,
-                app,
-                certificate_id: certificate.map(|c| c.sha256),
-                stale,
-            }
+            let resolved = if record.certificate_ref.is_some() { resolve(record) } else { Resolved::Nothing };
+            let (target, stale) = judge(resolved, identities, now, renewal_window);
+            Preference { id: preference_id(record), record: record.clone(), name: ServiceName::parse(&record.service), target, stale }
         })
         .collect()
+}
+
+/// Only a reference that resolves to nothing means the certificate is gone;
+/// else the certificate it names is judged: key, validity, renewal.
+fn judge(resolved: Resolved, identities: &[Identity], now: OffsetDateTime, window: Duration) -> (Target, Option<Staleness>) {
+    let (der, has_key, location) = match resolved {
+        Resolved::Nothing => return (Target::Missing, Some(Staleness::CertificateMissing)),
+        Resolved::Unreadable { location } => return (Target::Unreadable { location }, None),
+        Resolved::Certificate { der, has_key, location } => (der, has_key, location),
+    };
+    let Ok(certificate) = Certificate::from_der(&der) else {
+        return (Target::Unreadable { location }, None);
+    };
+    let status = health::status_at(&certificate, now, window);
+    let stale = if !has_key {
+        Some(Staleness::KeyMissing)
+    } else if status == Status::Expired {
+        Some(Staleness::Expired)
+    } else {
+        usable_renewal(&certificate, identities, now, window).map(|by| Staleness::Superseded { by })
+    };
+    let target = Target::Certificate {
+        id: certificate.sha256.clone(),
+        name: certificate.display_name().to_owned(),
+        status,
+        has_key,
+        location,
+    };
+    (target, stale)
+}
+
+/// The newest certificate of the store that renews `certificate` (same
+/// subject and issuer, later expiry) and can sign in now: its key is there
+/// and it is valid.
+fn usable_renewal(certificate: &Certificate, identities: &[Identity], now: OffsetDateTime, window: Duration) -> Option<String> {
+    identities
+        .iter()
+        .filter(|i| health::same_group(&i.certificate, certificate) && i.certificate.not_after > certificate.not_after)
+        .filter(|i| i.key.has_private_key() && health::status_at(&i.certificate, now, window).is_usable())
+        .max_by_key(|i| (i.certificate.not_after, i.certificate.not_before))
+        .map(|i| i.id.clone())
 }
 
 #[cfg(test)]
 mod tests;
 
 /// The store's identity preferences, assessed against its certificates.
-pub fn load(store: &dyn crate::Keystore, overview: &crate::Overview) -> crate::Result<Vec<Preference>> {
+pub fn load(store: &dyn crate::Keystore, overview: &crate::Overview, now: OffsetDateTime, window: Duration) -> crate::Result<Vec<Preference>> {
     let records = store.identity_preferences()?;
-    Ok(assess(&records, |r| store.resolve_certificate_ref(r), &overview.identities, &overview.assessments))
+    Ok(assess(&records, |r| store.resolve_preference(r), &overview.identities, now, window))
 }
 
 /// Finds a preference by id prefix (at least 4 hex characters).

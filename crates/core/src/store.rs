@@ -15,6 +15,7 @@ use crate::prefs::PreferenceRecord;
 use crate::secret::Secret;
 
 pub mod capi_blob;
+pub mod keychain_status;
 #[cfg(target_os = "macos")]
 pub mod macos;
 #[cfg(unix)]
@@ -52,16 +53,22 @@ pub trait Keystore: Send + Sync {
     /// Deletes one certificate and, if the plan says so, its private key.
     fn delete(&self, step: &DeletionStep) -> Result<()>;
 
+    /// Where the store is, when its name does not say (the login keychain's
+    /// file): shown beside the name in the app's status bar and `--json`.
+    fn location(&self) -> Option<String> {
+        None
+    }
+
     /// macOS identity preferences (`iprf` items); other stores have none.
     /// `prefs::assess` decides which are stale.
     fn identity_preferences(&self) -> Result<Vec<PreferenceRecord>> {
         Err(Error::not_on_this_platform("managing identity preferences (a macOS keychain feature)"))
     }
 
-    /// The DER of the certificate a preference's persistent reference names,
-    /// or `None` when that certificate is gone.
-    fn resolve_certificate_ref(&self, _reference: &[u8]) -> Option<Vec<u8>> {
-        None
+    /// What a preference's persistent reference names, wherever it lives
+    /// (another keychain, a token); `Resolved::Nothing` when it is gone.
+    fn resolve_preference(&self, _record: &PreferenceRecord) -> crate::prefs::Resolved {
+        crate::prefs::Resolved::Nothing
     }
 
     /// A key that signs inside the store, to complete a TLS handshake as
@@ -70,10 +77,9 @@ pub trait Keystore: Send + Sync {
         Err(Error::not_on_this_platform("signing with a stored key"))
     }
 
-    /// Deletes the preference whose service is exactly `service`, and says
-    /// how (the keychain API, or Apple's `security` tool when the item
-    /// belongs to another app).
-    fn delete_identity_preference(&self, _service: &str) -> Result<String> {
+    /// Deletes exactly the item `record` was read from (not every item of
+    /// its service); an item already gone is `AlreadyGone`, not an error.
+    fn delete_identity_preference(&self, _record: &PreferenceRecord) -> Result<crate::prefs::Removed> {
         Err(Error::not_on_this_platform("managing identity preferences (a macOS keychain feature)"))
     }
 }

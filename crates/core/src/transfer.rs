@@ -15,15 +15,6 @@ use crate::pkcs12::{self, Contents, Pkcs12, Profile};
 use crate::secret::Secret;
 use crate::store::{ImportFile, ImportOutcome, Keystore};
 
-/// Whether `path` names a PKCS#12 file by its extension (`.pfx`, `.p12`, any
-/// case): the files a double-click or the app's command line opens for
-/// import. Their contents are judged when they are read.
-pub fn opens_for_import(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("pfx") || e.eq_ignore_ascii_case("p12"))
-}
-
 /// Reads a certificate file a user named, refusing sizes no certificate file
 /// has. The size the system reports is checked first, and the reading itself
 /// stops one byte past the limit: a pipe or a device such as `/dev/zero`
@@ -447,16 +438,6 @@ fn remove_abandoned_partials(folder: &Path) {
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pfx_and_p12_files_open_for_import_whatever_their_case_or_name() {
-        for name in ["a.pfx", "山田の証明書.P12", "/tmp/dir.x/b.Pfx"] {
-            assert!(opens_for_import(Path::new(name)), "{name}");
-        }
-        for name in ["a.cer", "pfx", "a.pfx.txt", ""] {
-            assert!(!opens_for_import(Path::new(name)), "{name}");
-        }
-    }
 
     #[test]
     fn the_export_list_speaks_the_language_asked_for_and_holds_no_secret() {

@@ -27,6 +27,45 @@ pub mod keys {
     pub const ARROW_DOWN: &str = "\u{E015}";
 }
 
+fn app_binary() -> PathBuf {
+    let app = std::env::var_os("CERTDESK_E2E_APP").map(PathBuf::from).expect(
+        "CERTDESK_E2E_APP is not set: run scripts/e2e, which builds the app with its front end and runs these tests",
+    );
+    assert!(app.is_file(), "{} does not exist; run scripts/e2e", app.display());
+    app
+}
+
+/// A D-Bus session bus of a test's own (`dbus-daemon --session`), stopped when dropped.
+pub struct SessionBus {
+    daemon: Child,
+    pub address: String,
+}
+
+impl SessionBus {
+    pub fn start() -> SessionBus {
+        use std::io::BufRead as _;
+        let mut daemon = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--nopidfile", "--print-address=1"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dbus-daemon is not installed (scripts/setup installs it)");
+        let mut address = String::new();
+        std::io::BufReader::new(daemon.stdout.take().unwrap()).read_line(&mut address).unwrap();
+        let address = address.trim().to_owned();
+        assert!(address.starts_with("unix:"), "dbus-daemon printed no address: {address:?}");
+        SessionBus { daemon, address }
+    }
+}
+
+impl Drop for SessionBus {
+    fn drop(&mut self) {
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -37,6 +76,7 @@ pub struct App {
     base: String,
     pub session: String,
     config: tempfile::TempDir,
+    store: PathBuf,
 }
 
 impl App {
@@ -49,13 +89,37 @@ impl App {
     /// The same, with `args` on the app's command line (the files a file
     /// manager hands it).
     pub fn launch_with(store: &Path, lang: &str, args: &[&Path]) -> App {
-        let app = std::env::var_os("CERTDESK_E2E_APP").map(PathBuf::from).expect(
-            "CERTDESK_E2E_APP is not set: run scripts/e2e, which builds the app with its front end and runs these tests",
-        );
-        assert!(app.is_file(), "{} does not exist; run scripts/e2e", app.display());
+        App::start(store, lang, args, None)
+    }
+
+    /// The app on a D-Bus session bus of its own, where a second launch finds it.
+    pub fn launch_on_bus(store: &Path, lang: &str, bus: &SessionBus) -> App {
+        App::start(store, lang, &[], Some(bus))
+    }
+
+    /// The app binary under test, started as a file manager starts it for
+    /// `file` while this one runs: on the same bus, store and settings.
+    pub fn launch_again(&self, file: &Path, bus: &SessionBus) -> Command {
+        let mut again = Command::new(app_binary());
+        again
+            .arg(file)
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            .env("CERTDESK_STORE", format!("nss:{}", self.store.display()))
+            .env("XDG_CONFIG_HOME", self.config.path())
+            .stdin(Stdio::null());
+        again
+    }
+
+    fn start(store: &Path, lang: &str, args: &[&Path], bus: Option<&SessionBus>) -> App {
+        let app = app_binary();
         let config = tempfile::tempdir().unwrap();
         let (port, native_port) = (free_port(), free_port());
-        let driver = Command::new("tauri-driver")
+        let mut driver = Command::new("tauri-driver");
+        // Without a session bus the app runs as the only instance there is; a
+        // desktop's own bus is never used, where a certdesk may be running (an
+        // unset address would make zbus try $XDG_RUNTIME_DIR/bus).
+        driver.env("DBUS_SESSION_BUS_ADDRESS", bus.map_or("unix:path=/nonexistent/certdesk-e2e", |b| &b.address));
+        let driver = driver
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("CERTDESK_STORE", format!("nss:{}", store.display()))
             .env("XDG_CONFIG_HOME", config.path())
@@ -75,7 +139,7 @@ impl App {
         let caps = json!({"capabilities": {"alwaysMatch": {"tauri:options": {"application": app, "args": args}}}});
         let answer = post(&format!("{base}/session"), &caps);
         let session = answer["sessionId"].as_str().expect("a session id").to_owned();
-        App { driver, base, session, config }
+        App { driver, base, session, config, store: store.to_owned() }
     }
 
     fn url(&self, path: &str) -> String {

@@ -10,8 +10,9 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
-use certdesk_e2e::{keys, App};
+use certdesk_e2e::{keys, App, SessionBus};
 use fixtures::{copy_dir, issue, new_nss_db, nss_keys, nss_nicknames, pkcs12_with_password, run, Ca, Leaf};
 use serde_json::json;
 
@@ -79,6 +80,16 @@ fn start(lang: &str) -> (tempfile::TempDir, PathBuf, App) {
     let db = tmp.path().join("nssdb");
     copy_dir(&template().db, &db);
     let app = App::launch(&db, lang);
+    app.find("[role=option]");
+    (tmp, db, app)
+}
+
+/// The same, the app on `bus`.
+fn start_on_bus(lang: &str, bus: &SessionBus) -> (tempfile::TempDir, PathBuf, App) {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("nssdb");
+    copy_dir(&template().db, &db);
+    let app = App::launch_on_bus(&db, lang, bus);
     app.find("[role=option]");
     (tmp, db, app)
 }
@@ -191,6 +202,60 @@ fn a_pfx_the_app_is_started_on_opens_its_import() {
     app.find("[role=dialog] button.primary").click();
     app.wait_for_text("Imported 1 certificate");
     assert!(nicknames(&db).contains("Newcomer"), "NSS lists it:\n{}", nicknames(&db));
+}
+
+#[test]
+fn a_second_launch_hands_its_files_to_the_running_window_and_exits() {
+    // As a double-click on a file does while certdesk is open: the second process finds the
+    // first on the session bus (tauri-plugin-single-instance), hands it the file and exits.
+    let bus = SessionBus::start();
+    let (tmp, db, app) = start_on_bus("en_US.UTF-8", &bus);
+    let file = tmp.path().join("二つ目.p12");
+    std::fs::copy(&template().newcomer_p12, &file).unwrap();
+    let second = exits_within(app.launch_again(&file, &bus), Duration::from_secs(30));
+    assert!(second.success(), "the second launch handed its file over and exited: {second}");
+    let password = app.find("[role=dialog] input[type=password]");
+    app.wait_for_text("二つ目.p12");
+    password.type_text(IMPORT_PASSWORD);
+    password.type_text(keys::ENTER);
+    app.find("[role=dialog] button.primary").click();
+    app.wait_for_text("Imported 1 certificate");
+    assert!(nicknames(&db).contains("Newcomer"), "NSS lists it:\n{}", nicknames(&db));
+    app.find("[role=dialog] button.primary").click();
+
+    // A certificate file opens its inspection: this one is in the store, and superseded there.
+    let certificate = tmp.path().join("ハナコ.crt");
+    std::fs::copy(template().dir.join("hanako-old.pem"), &certificate).unwrap();
+    let second = exits_within(app.launch_again(&certificate, &bus), Duration::from_secs(30));
+    assert!(second.success(), "{second}");
+    app.wait_for_text("ハナコ.crt");
+    app.wait_for_text("Your store holds this certificate.");
+    app.wait_for_text("Your store holds a newer one (a renewal).");
+    app.screenshot("certificate-file");
+    app.find_with_text("[role=dialog] button", "Show the newer one").click();
+    app.wait_for("the renewal selected, its details shown", || {
+        let detail = app.find("aside").text();
+        (app.try_find("[role=dialog]").is_none() && detail.contains("Hanako Renewal")).then_some(())
+    });
+    let selected = app.execute("return [...document.querySelectorAll('[aria-selected=true]')].map(r => r.textContent)", json!([]));
+    let selected = selected.as_array().unwrap();
+    assert!(selected.len() == 1 && !selected[0].as_str().unwrap().contains("Superseded"), "the newer one: {selected:?}");
+}
+
+/// Waits for `command` to end, killing it and failing after `limit`.
+fn exits_within(mut command: Command, limit: Duration) -> std::process::ExitStatus {
+    let mut child = command.spawn().unwrap();
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the second launch did not exit within {limit:?}: it opened a window of its own");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 #[test]
@@ -622,7 +687,7 @@ fn dropping_a_pfx_file_on_the_window_opens_its_import_and_installs_it() {
     let notes = tmp.path().join("notes.txt");
     std::fs::write(&notes, "not a certificate").unwrap();
     app.drag_files_over(&[p12, &notes]);
-    app.wait_for_text("Drop .pfx or .p12 files to import them");
+    app.wait_for_text("Drop .pfx, .p12 or .cer files to open them");
     app.drop_files(&[p12, &notes]);
     app.wait_for_text("File 1 of 1: newcomer.p12"); // the .txt left out
     assert!(app.try_find(".drop").is_none(), "the drop highlight goes");

@@ -47,6 +47,8 @@ export type Defect =
 
 export interface Listing {
   store: string;
+  /** Where the store is, when its name does not say (the login keychain's file). */
+  store_location: string | null;
   entries: ListEntry[];
   preferences_supported: boolean;
   /** Which listing this is: the search answers for one listing at a time. */
@@ -59,23 +61,27 @@ export interface IpcError {
   message: string;
 }
 
+/** Mirrors certdesk_core::model::Certificate. */
+export interface Certificate {
+  subject: { rfc4514: string };
+  issuer: { rfc4514: string };
+  serial: string;
+  not_before: string;
+  not_after: string;
+  sha1: string;
+  sha256: string;
+  public_key: { algorithm: string; bits: number | null; curve: string | null };
+  key_usage: string[];
+  extended_key_usage: string[];
+  client_auth: boolean;
+  subject_alt_names: string[];
+  is_ca: boolean;
+  self_signed: boolean;
+  defects: Defect[];
+}
+
 export interface Details {
-  certificate: {
-    subject: { rfc4514: string };
-    issuer: { rfc4514: string };
-    serial: string;
-    not_before: string;
-    not_after: string;
-    sha1: string;
-    sha256: string;
-    public_key: { algorithm: string; bits: number | null; curve: string | null };
-    key_usage: string[];
-    extended_key_usage: string[];
-    client_auth: boolean;
-    subject_alt_names: string[];
-    is_ca: boolean;
-    self_signed: boolean;
-  };
+  certificate: Certificate;
   friendly_name: string | null;
   key: KeyStatus;
   chain: { subject: string; issuer: string; sha256: string; not_after: string }[];
@@ -101,6 +107,29 @@ export interface Inspection {
   }[];
   key: { algorithm: string; bits: number | null; matches_sha256: string | null } | null;
   keys: number;
+}
+
+/** A certificate file (.cer, .crt) as the store sees it: certdesk_core::actions::CertificateFile. */
+export interface CertificateFile {
+  file: string;
+  format: 'pem' | 'der';
+  certificates: {
+    /** The subject's CN, or the whole subject. */
+    name: string;
+    issuer_name: string;
+    certificate: Certificate;
+    status: Status;
+    /** The store's id of the same certificate, when the store holds it. */
+    installed: string | null;
+    /** The store's id of a newer certificate of the same subject and issuer. */
+    renewal: string | null;
+  }[];
+}
+
+/** A file handed to the app, and whether it opens for import or inspection (the core's rule). */
+export interface OpenedFile {
+  path: string;
+  opening: 'import' | 'inspect';
 }
 
 export interface ImportOutcome {
@@ -142,14 +171,38 @@ export interface CleanupItem {
   reasons: CleanupReason[];
 }
 
+/** Where a preference's certificate lives (certdesk_core::prefs::Location). */
+export type PreferenceLocation =
+  | { kind: 'login' }
+  | { kind: 'keychain'; name: string }
+  | { kind: 'token'; name: string }
+  | { kind: 'elsewhere' };
+
+/** Mirrors certdesk_core::prefs::Preference: one `iprf` item and what the core makes of it. */
 export interface Preference {
+  /** Unique per item (service, account and keychain). */
   id: string;
   service: string;
+  account: string;
+  /** The keychain file that holds the item. */
+  keychain: string;
   site: string;
   app: string | null;
-  certificate_id: string | null;
-  stale: { reason: 'certificate_missing' | 'expired' } | { reason: 'superseded'; by: string } | null;
+  form: { kind: 'url'; host: string } | { kind: 'wildcard'; domain: string } | { kind: 'email' | 'host' | 'other' };
+  /** Why no app ever consults it, when none does. */
+  never_applies: 'url_without_app' | 'url_with_query' | null;
+  target:
+    | { state: 'missing' }
+    | { state: 'unreadable'; location: PreferenceLocation }
+    | { state: 'certificate'; id: string; name: string; status: Status; has_key: boolean; location: PreferenceLocation };
+  stale: { reason: 'certificate_missing' | 'key_missing' | 'expired' } | { reason: 'superseded'; by: string } | null;
 }
+
+/** What became of one preference a deletion was asked for. */
+export type PreferenceDeletion = { preference: Preference } & (
+  | { outcome: 'deleted' | 'already_gone' }
+  | { outcome: 'failed'; kind: string; message: string }
+);
 
 export interface Settings {
   renewal_days: number;
@@ -180,6 +233,7 @@ export const searchCertificates = (generation: number, text: string) =>
 export const certificateDetails = (id: string) => invoke<Details>('certificate_details', { id });
 export const inspectFile = (path: string, password?: string) =>
   invoke<Inspection>('inspect_file', { path, password: password ?? null });
+export const inspectCertificateFile = (path: string) => invoke<CertificateFile>('inspect_certificate_file', { path });
 export const importFile = (path: string, password: string, exportable: boolean) =>
   invoke<ImportOutcome>('import_file', { path, password, exportable });
 export const exportFileName = (id: string) => invoke<string>('export_file_name', { id });
@@ -190,7 +244,7 @@ export const deleteCertificates = (ids: string[], onProgress: (p: Progress) => v
   invoke<number>('delete_certificates', { ids, onProgress: progressChannel(onProgress) });
 export const cleanupCandidates = () => invoke<CleanupItem[]>('cleanup_candidates');
 export const listPreferences = () => invoke<Preference[]>('list_preferences');
-export const deletePreferences = (ids: string[]) => invoke<number>('delete_preferences', { ids });
+export const deletePreferences = (ids: string[]) => invoke<PreferenceDeletion[]>('delete_preferences', { ids });
 export const getSettings = () => invoke<SettingsView>('get_settings');
 /** `storeChosen`: the user picked `settings.store` now; else it is the saved choice, sent back as it was. */
 export const saveSettings = (settings: Settings, storeChosen: boolean) =>
@@ -234,14 +288,22 @@ export interface PageMarks {
   painted: number;
 }
 
-/** The .pfx and .p12 files the app was started on (a double-click in the file manager), once. */
-export const openedFiles = () => invoke<string[]>('opened_files');
+/** The files the app was started on (a double-click in the file manager) or a second launch
+ *  handed it, once. */
+export const openedFiles = () => invoke<OpenedFile[]>('opened_files');
+
+/** Calls `handler` whenever a second launch hands the running app files (take them with
+ *  `openedFiles`); resolves to the function that stops listening. */
+export async function onFilesOpened(handler: () => void): Promise<() => void> {
+  const { listen } = await import('@tauri-apps/api/event');
+  return listen('files-opened', () => handler());
+}
 
 /** What a drop on the window tells the app: a drag over it, and the certificate files let go. */
 export interface FileDropHandlers {
   hovering: (on: boolean) => void;
-  /** The dropped .pfx and .p12 files (others are left out). */
-  dropped: (paths: string[]) => void;
+  /** The dropped files certdesk opens (others are left out). */
+  dropped: (files: OpenedFile[]) => void;
 }
 
 /** Listens for files dragged onto the window; resolves to the function that stops listening. */
@@ -251,10 +313,10 @@ export async function onFileDrop(handlers: FileDropHandlers): Promise<() => void
     const payload = event.payload;
     if (payload.type === 'enter' || payload.type === 'over') handlers.hovering(true);
     else if (payload.type === 'leave') handlers.hovering(false);
-    // Which of them open for import is the core's rule, asked of the Rust side.
+    // Which of them open, and how, is the core's rule, asked of the Rust side.
     else if (payload.type === 'drop')
-      invoke<string[]>('files_to_import', { paths: payload.paths }).then(
-        (paths) => handlers.dropped(paths),
+      invoke<OpenedFile[]>('files_to_open', { paths: payload.paths }).then(
+        (files) => handlers.dropped(files),
         () => handlers.dropped([]),
       );
   });

@@ -341,7 +341,7 @@ impl Cipher {
     /// form costs one block each, not one pass over the data each.
     pub fn padding_fits(self, key: &[u8], iv: &[u8], data: &[u8]) -> bool {
         let Some(block) = self.block_len() else { return true };
-        if data.is_empty() || data.len() % block != 0 {
+        if data.is_empty() || !data.len().is_multiple_of(block) {
             return false;
         }
         // `data` is one or more whole blocks, so both slices are inside it.

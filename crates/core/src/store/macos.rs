@@ -29,14 +29,18 @@ use security_framework_sys::item::{
     kSecAttrLabel, kSecAttrService, kSecClass, kSecClassGenericPassword, kSecMatchLimit, kSecMatchLimitAll,
     kSecReturnAttributes, kSecReturnRef,
 };
-use security_framework_sys::keychain_item::{SecItemCopyMatching, SecItemDelete};
+use security_framework_sys::keychain_item::{SecItemCopyMatching, SecKeychainItemDelete};
 use sha1::Digest as _;
 use x509_parser::prelude::{FromDer, X509Certificate};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::model::{Certificate, Identity, KeyStatus};
-use crate::prefs::{AttributeValue, PreferenceRecord, IPRF};
+use crate::prefs::{self, AttributeValue, Location, PreferenceRecord, Removed, Resolved, IPRF};
+use crate::store::keychain_status::{
+    keychain_error, ERR_SEC_AUTH_FAILED, ERR_SEC_DUPLICATE_ITEM, ERR_SEC_INTERACTION_NOT_ALLOWED, ERR_SEC_ITEM_NOT_FOUND,
+    ERR_SEC_USER_CANCELED,
+};
 use crate::secret::Secret;
 use crate::store::{DeletionStep, ImportFile, ImportOutcome, Keystore};
 
@@ -46,13 +50,72 @@ mod sign;
 #[link(name = "Security", kind = "framework")]
 extern "C" {
     static kSecAttrType: core_foundation::string::CFStringRef;
+    static kSecAttrAccount: core_foundation::string::CFStringRef;
     static kSecValuePersistentRef: core_foundation::string::CFStringRef;
+    static kSecValueRef: core_foundation::string::CFStringRef;
     static kSecAttrIsExtractable: core_foundation::string::CFStringRef;
     static kSecAttrTokenID: core_foundation::string::CFStringRef;
+    fn SecKeychainCopyLogin(keychain: *mut security_framework_sys::base::SecKeychainRef) -> i32;
+    fn SecKeychainGetPath(
+        keychain: security_framework_sys::base::SecKeychainRef,
+        length: *mut u32,
+        path: *mut std::ffi::c_char,
+    ) -> i32;
+    fn SecKeychainItemCopyKeychain(
+        item: security_framework_sys::base::SecKeychainItemRef,
+        keychain: *mut security_framework_sys::base::SecKeychainRef,
+    ) -> i32;
+    fn SecKeychainItemGetTypeID() -> core_foundation::base::CFTypeID;
 }
 
-const ERR_SEC_ITEM_NOT_FOUND: i32 = -25300;
-const ERR_SEC_DUPLICATE_ITEM: i32 = -25299;
+/// `value` as a keychain item reference, when it is one (a generic password's
+/// `v_Ref`); a certificate of a keychain file is one too.
+fn as_keychain_item(value: &CFType) -> Option<security_framework_sys::base::SecKeychainItemRef> {
+    // SAFETY: reading type ids has no preconditions.
+    let item = unsafe { SecKeychainItemGetTypeID() };
+    let is_item = value.type_of() == item || value.type_of() == SecCertificate::type_id();
+    is_item.then(|| value.as_CFTypeRef() as security_framework_sys::base::SecKeychainItemRef)
+}
+
+/// The login keychain itself (`SecKeychainCopyLogin`), not the default
+/// keychain, which a user or an installer may have pointed elsewhere.
+fn login_keychain() -> std::result::Result<SecKeychain, i32> {
+    let mut keychain = ptr::null_mut();
+    // SAFETY: on success `keychain` is a new reference we own.
+    let status = unsafe { SecKeychainCopyLogin(&mut keychain) };
+    if status != 0 || keychain.is_null() {
+        return Err(status);
+    }
+    // SAFETY: a Create-rule SecKeychainRef.
+    Ok(unsafe { SecKeychain::wrap_under_create_rule(keychain) })
+}
+
+/// The file of a keychain, as macOS names it.
+fn keychain_path(keychain: security_framework_sys::base::SecKeychainRef) -> Option<String> {
+    let mut buffer = vec![0u8; 4096];
+    let mut length = buffer.len() as u32 - 1;
+    // SAFETY: `buffer` holds `length` bytes and one more for the NUL; the call writes at most that.
+    let status = unsafe { SecKeychainGetPath(keychain, &mut length, buffer.as_mut_ptr().cast()) };
+    if status != 0 {
+        return None;
+    }
+    let written = &buffer[..(length as usize).min(buffer.len())];
+    let path = written.split(|&b| b == 0).next().unwrap_or(written);
+    Some(String::from_utf8_lossy(path).into_owned())
+}
+
+/// The file of the keychain that holds `item`.
+fn keychain_of_item(item: &CFType) -> Option<String> {
+    let item = as_keychain_item(item)?;
+    let mut keychain = ptr::null_mut();
+    // SAFETY: `item` is a valid item reference; on success `keychain` is a new reference we own.
+    if unsafe { SecKeychainItemCopyKeychain(item, &mut keychain) } != 0 || keychain.is_null() {
+        return None;
+    }
+    // SAFETY: a Create-rule SecKeychainRef, released when dropped.
+    let keychain = unsafe { SecKeychain::wrap_under_create_rule(keychain) };
+    keychain_path(keychain.as_concrete_TypeRef())
+}
 
 fn cf_key(key: core_foundation::string::CFStringRef) -> CFString {
     // SAFETY: the Security.framework constants are valid, immortal CFStrings.
@@ -71,8 +134,14 @@ impl KeychainStore {
         if name != "login" {
             return Err(store.unavailable("only the login keychain is supported"));
         }
-        SecKeychain::default().map_err(|e| store.unavailable(&e.to_string()))?;
+        store.login()?;
         Ok(store)
+    }
+
+    /// The login keychain's file, shown beside the store's name.
+    fn login_path(&self) -> Result<String> {
+        let login = self.login()?;
+        keychain_path(login.as_concrete_TypeRef()).ok_or_else(|| self.unavailable("the login keychain has no file"))
     }
 
     fn unavailable(&self, why: &str) -> Error {
@@ -86,7 +155,7 @@ impl KeychainStore {
     /// Searches only the login keychain: the default search list also holds
     /// the System keychain and its hundreds of roots.
     fn login(&self) -> Result<SecKeychain> {
-        SecKeychain::default().map_err(|e| self.unavailable(&e.to_string()))
+        login_keychain().map_err(|status| keychain_error(status, &self.spec(), "opening the login keychain"))
     }
 
     /// Every item of `class` in the login keychain, as references.
@@ -444,10 +513,17 @@ impl Keystore for KeychainStore {
         // SAFETY: the identity and parameters are valid for the call; on
         // success `data` is a new CFData we own.
         let status = unsafe { SecItemExport(sec_identity.as_CFTypeRef(), kSecFormatPKCS12, 0, &params, &mut data) };
-        if status != 0 || data.is_null() {
-            return Err(Error::NotExportable {
-                why: format!("the keychain refused to export it (OSStatus {status}); it may be marked not exportable"),
-            });
+        match status {
+            0 if !data.is_null() => {}
+            // "Deny" in the keychain's prompt, and a locked keychain, say so.
+            ERR_SEC_USER_CANCELED | ERR_SEC_AUTH_FAILED | ERR_SEC_INTERACTION_NOT_ALLOWED => {
+                return Err(keychain_error(status, &self.spec(), "exporting the private key"))
+            }
+            _ => {
+                return Err(Error::NotExportable {
+                    why: format!("the keychain refused to export it (OSStatus {status}); it may be marked not exportable"),
+                })
+            }
         }
         // SAFETY: `data` came from a Create-rule call.
         let data = unsafe { CFData::wrap_under_create_rule(data) };
@@ -458,35 +534,135 @@ impl Keystore for KeychainStore {
             .ok_or_else(|| self.refused("exporting", "the keychain's file had no key"))
     }
 
+    /// The certificate goes first, then its key: a failure between the two
+    /// leaves a key without its certificate (harmless, and shown by Keychain
+    /// Access), never a certificate that lost its key.
     fn delete(&self, step: &DeletionStep) -> Result<()> {
-        let identity = self
-            .identities()?
-            .into_iter()
-            .find(|i| i.certificate().map(|c| c.to_der() == step.identity.certificate.der).unwrap_or(false));
-        if step.remove_key {
-            if let Some(key) = identity.as_ref().and_then(|i| i.private_key().ok()) {
-                key.delete().map_err(|e| self.refused("deleting the private key", e))?;
-            }
-        }
+        let der = &step.identity.certificate.der;
+        let key = if step.remove_key {
+            self.identities()?
+                .into_iter()
+                .find(|i| i.certificate().map(|c| c.to_der() == *der).unwrap_or(false))
+                .and_then(|i| i.private_key().ok())
+        } else {
+            None
+        };
         let cert = self
             .certificates()?
             .into_iter()
-            .find(|c| c.to_der() == step.identity.certificate.der)
+            .find(|c| c.to_der() == *der)
             .ok_or_else(|| Error::NotFound { prefix: step.identity.id.clone() })?;
-        cert.delete().map_err(|e| self.refused("deleting the certificate", e))
+        cert.delete().map_err(|e| keychain_error(e.code(), &self.spec(), "deleting the certificate"))?;
+        if let Some(key) = key {
+            key.delete().map_err(|e| keychain_error(e.code(), &self.spec(), "deleting the private key"))?;
+        }
+        Ok(())
     }
 
     fn signing_key(&self, identity: &Identity) -> Result<std::sync::Arc<dyn rustls::sign::SigningKey>> {
         sign::signing_key(self, identity)
     }
 
+    fn location(&self) -> Option<String> {
+        self.login_path().ok()
+    }
+
+    /// Every `iprf` item of the search list (login, and the System keychain
+    /// an admin may have set preferences in), each with its keychain's file.
     fn identity_preferences(&self) -> Result<Vec<PreferenceRecord>> {
+        Ok(self.preference_items(None)?.into_iter().map(|(record, _)| record).collect())
+    }
+
+    fn resolve_preference(&self, record: &PreferenceRecord) -> Resolved {
+        let Some(reference) = record.certificate_ref.as_deref() else { return Resolved::Nothing };
         let query = CFDictionary::from_CFType_pairs(&[
+            (cf_key(unsafe { kSecValuePersistentRef }), CFData::from_buffer(reference).as_CFType()),
+            (cf_key(unsafe { kSecReturnRef }), CFBoolean::true_value().as_CFType()),
+        ]);
+        let login = self.login_path().unwrap_or_default();
+        let home = std::env::var("HOME").unwrap_or_default();
+        let in_file = |file: &str| prefs::location_of(file, &login, &home);
+        // Where the reference says, for when the item itself cannot tell.
+        let referenced = || prefs::reference_keychain(reference).map_or(Location::Elsewhere, |f| in_file(&f));
+        let mut result: core_foundation::base::CFTypeRef = ptr::null();
+        // SAFETY: `query` is a valid dictionary; on success `result` is a reference we own.
+        let status = unsafe { SecItemCopyMatching(query.as_concrete_TypeRef(), &mut result) };
+        // Only "not found" means gone: a locked keychain, a refusal or a card
+        // taken out leaves the preference as it is.
+        if status == ERR_SEC_ITEM_NOT_FOUND {
+            return Resolved::Nothing;
+        }
+        if status != 0 || result.is_null() {
+            return Resolved::Unreadable { location: referenced() };
+        }
+        // SAFETY: a Create-rule CFType.
+        let item = unsafe { CFType::wrap_under_create_rule(result) };
+        // An identity (a reference made with its key) is judged as its certificate.
+        let (certificate, identity) = if let Some(identity) = item.downcast::<SecIdentity>() {
+            match identity.certificate() {
+                Ok(c) => (c, Some(identity)),
+                Err(_) => return Resolved::Unreadable { location: referenced() },
+            }
+        } else if let Some(certificate) = item.downcast::<SecCertificate>() {
+            use security_framework::os::macos::identity::SecIdentityExt as _;
+            // Its key anywhere in the search list, a token's included.
+            let identity = SecIdentity::with_certificate(&[], &certificate).ok();
+            (certificate, identity)
+        } else {
+            return Resolved::Unreadable { location: referenced() };
+        };
+        let location = match identity.as_ref().and_then(token_of) {
+            Some(token) => Location::Token(token),
+            None => keychain_of_item(&certificate.as_CFType()).map_or_else(referenced, |f| in_file(&f)),
+        };
+        Resolved::Certificate { der: certificate.to_der(), has_key: identity.is_some(), location }
+    }
+
+    /// Deletes the one item `record` was read from, found again by its
+    /// service, account, keychain and reference: SecItemDelete would take
+    /// every item of the service, and Apple's `security` tool the first.
+    fn delete_identity_preference(&self, record: &PreferenceRecord) -> Result<Removed> {
+        let items = self.preference_items(Some(record))?;
+        let Some((_, item)) = items.iter().find(|(found, _)| found == record) else {
+            return Ok(Removed::AlreadyGone);
+        };
+        let Some(item) = as_keychain_item(item) else { return Ok(Removed::AlreadyGone) };
+        // SAFETY: `item` is a keychain item reference, kept alive by `items`.
+        match unsafe { SecKeychainItemDelete(item) } {
+            0 => Ok(Removed::Deleted),
+            ERR_SEC_ITEM_NOT_FOUND => Ok(Removed::AlreadyGone),
+            status => Err(keychain_error(status, &self.spec(), "deleting the identity preference")),
+        }
+    }
+}
+
+/// The token a key lives on (CryptoTokenKit's `kSecAttrTokenID`), if any.
+fn token_of(identity: &SecIdentity) -> Option<String> {
+    let key = identity.private_key().ok()?;
+    let attributes = key.attributes();
+    // SAFETY: values are CFTypes owned by the dictionary; we take our own reference.
+    let value = attributes
+        .find(unsafe { kSecAttrTokenID } as *const c_void)
+        .map(|v| unsafe { CFType::wrap_under_get_rule(*v) })?;
+    value.downcast::<CFString>().map(|s| s.to_string())
+}
+
+impl KeychainStore {
+    /// The `iprf` items with their references, all of them, or those of
+    /// `like`'s service and account.
+    fn preference_items(&self, like: Option<&PreferenceRecord>) -> Result<Vec<(PreferenceRecord, CFType)>> {
+        let mut pairs = vec![
             (cf_key(unsafe { kSecClass }), cf_key(unsafe { kSecClassGenericPassword }).as_CFType()),
             (cf_key(unsafe { kSecAttrType }), CFNumber::from(IPRF as i32).as_CFType()),
             (cf_key(unsafe { kSecMatchLimit }), cf_key(unsafe { kSecMatchLimitAll }).as_CFType()),
             (cf_key(unsafe { kSecReturnAttributes }), CFBoolean::true_value().as_CFType()),
-        ]);
+            (cf_key(unsafe { kSecReturnRef }), CFBoolean::true_value().as_CFType()),
+        ];
+        if let Some(like) = like {
+            pairs.push((cf_key(unsafe { kSecAttrService }), CFString::new(&like.service).as_CFType()));
+            pairs.push((cf_key(unsafe { kSecAttrAccount }), CFString::new(&like.account).as_CFType()));
+        }
+        let query = CFDictionary::from_CFType_pairs(&pairs);
         let mut result: core_foundation::base::CFTypeRef = ptr::null();
         // SAFETY: `query` is a valid dictionary; on success `result` is a new CFArray we own.
         let status = unsafe { SecItemCopyMatching(query.as_concrete_TypeRef(), &mut result) };
@@ -494,67 +670,30 @@ impl Keystore for KeychainStore {
             return Ok(Vec::new());
         }
         if status != 0 || result.is_null() {
-            return Err(self.refused("listing identity preferences", format!("OSStatus {status}")));
+            return Err(keychain_error(status, &self.spec(), "listing identity preferences"));
         }
         // SAFETY: a Create-rule CFArray of attribute dictionaries.
         let items: CFArray<CFDictionary> = unsafe { CFArray::wrap_under_create_rule(result as _) };
-        let mut records = Vec::new();
+        let value_ref = cf_key(unsafe { kSecValueRef });
+        let mut found = Vec::new();
         for item in items.iter() {
             let (keys, values) = item.get_keys_and_values();
             let mut attributes = BTreeMap::new();
+            let mut reference = None;
             for (k, v) in keys.into_iter().zip(values) {
                 // SAFETY: keys are CFStrings and values CFTypes owned by the dictionary.
-                let key = unsafe { CFString::wrap_under_get_rule(k as _) }.to_string();
+                let key = unsafe { CFString::wrap_under_get_rule(k as _) };
                 let value = unsafe { CFType::wrap_under_get_rule(v) };
-                if let Some(value) = attribute_value(&value) {
-                    attributes.insert(key, value);
+                if key == value_ref {
+                    reference = Some(value);
+                } else if let Some(value) = attribute_value(&value) {
+                    attributes.insert(key.to_string(), value);
                 }
             }
-            records.extend(PreferenceRecord::from_attributes(&attributes));
+            let Some(reference) = reference else { continue };
+            let keychain = keychain_of_item(&reference).unwrap_or_default();
+            found.extend(PreferenceRecord::from_attributes(&attributes, &keychain).map(|record| (record, reference)));
         }
-        Ok(records)
-    }
-
-    fn resolve_certificate_ref(&self, reference: &[u8]) -> Option<Vec<u8>> {
-        let query = CFDictionary::from_CFType_pairs(&[
-            (cf_key(unsafe { kSecValuePersistentRef }), CFData::from_buffer(reference).as_CFType()),
-            (cf_key(unsafe { kSecReturnRef }), CFBoolean::true_value().as_CFType()),
-        ]);
-        let mut result: core_foundation::base::CFTypeRef = ptr::null();
-        // SAFETY: as above; the result is a certificate reference we own.
-        let status = unsafe { SecItemCopyMatching(query.as_concrete_TypeRef(), &mut result) };
-        if status != 0 || result.is_null() {
-            return None;
-        }
-        // SAFETY: a Create-rule CFType.
-        let item = unsafe { CFType::wrap_under_create_rule(result) };
-        item.downcast::<SecCertificate>().map(|c| c.to_der())
-    }
-
-    fn delete_identity_preference(&self, service: &str) -> Result<String> {
-        let query = CFDictionary::from_CFType_pairs(&[
-            (cf_key(unsafe { kSecClass }), cf_key(unsafe { kSecClassGenericPassword }).as_CFType()),
-            (cf_key(unsafe { kSecAttrType }), CFNumber::from(IPRF as i32).as_CFType()),
-            (cf_key(unsafe { kSecAttrService }), CFString::new(service).as_CFType()),
-        ]);
-        // SAFETY: `query` is a valid dictionary.
-        let status = unsafe { SecItemDelete(query.as_concrete_TypeRef()) };
-        if status == 0 {
-            return Ok("keychain API".into());
-        }
-        // An item created by another app (Safari) may refuse our process;
-        // Apple's own tool may delete it after asking the user.
-        let output = std::process::Command::new("/usr/bin/security")
-            .args(["delete-generic-password", "-C", "iprf", "-s", service])
-            .output()
-            .map_err(|e| Error::io("starting /usr/bin/security", e))?;
-        if output.status.success() {
-            Ok(format!("/usr/bin/security (the keychain API said OSStatus {status})"))
-        } else {
-            Err(self.refused(
-                "deleting the identity preference",
-                format!("OSStatus {status}; `security` said: {}", String::from_utf8_lossy(&output.stderr).trim()),
-            ))
-        }
+        Ok(found)
     }
 }

@@ -1,7 +1,8 @@
 // Which dialog is open, what it was opened on, and where closing it leads:
-// one at a time, and a file dragged onto the window opens its import only
-// when none is.
-import type { FileDropHandlers, ListEntry, Settings } from '../api';
+// one at a time. Files handed to the app (its command line, a second launch)
+// wait for the open dialog to close; a file dragged onto the window opens only
+// when none is open (the window shows no drop target then).
+import type { FileDropHandlers, ListEntry, OpenedFile, Settings } from '../api';
 import { choosePfxFiles } from '../dialogs';
 import type { LanguageSetting } from './language.svelte';
 import type { CertificateListing } from './listing.svelte';
@@ -9,6 +10,8 @@ import type { ListSelection } from './selection.svelte';
 
 export type Dialog =
   | { kind: 'import'; paths: string[] }
+  // A certificate file (.cer, .crt): what it is, and whether the store holds it.
+  | { kind: 'certificate-file'; path: string }
   // `resume`: the deletion a backup export interrupted, asked again afterwards.
   | { kind: 'export'; entries: ListEntry[]; toFolder: boolean; resume?: { kind: 'delete'; ids: string[] } }
   | { kind: 'delete'; ids: string[] }
@@ -27,8 +30,10 @@ export class Dialogs implements FileDropHandlers {
 
   /** Replaced whole, never changed in place: an export's entries stay plain objects. */
   current = $state.raw<Dialog | null>(null);
-  /** Files are being dragged over the window, and a drop would open their import. */
+  /** Files are being dragged over the window, and a drop would open them. */
   dropping = $state(false);
+  /** Files handed to the app while a dialog was open, in the order they came. */
+  #waiting: OpenedFile[] = [];
 
   constructor(listing: CertificateListing, selection: ListSelection, language: LanguageSetting) {
     this.#listing = listing;
@@ -67,18 +72,24 @@ export class Dialogs implements FileDropHandlers {
 
   /** An export changes nothing in the store; a backup export goes back to its deletion. */
   exportClosed() {
-    this.current = this.current?.kind === 'export' ? (this.current.resume ?? null) : null;
+    this.#close(this.current?.kind === 'export' ? (this.current.resume ?? null) : null);
   }
 
   /** `changed`: the dialog changed the store, so the list is read again. */
   closed(changed = false) {
-    this.current = null;
+    this.#close();
     if (changed) this.#listing.load();
+  }
+
+  /** From a certificate file's dialog: the store's certificate `id`, selected in the list. */
+  showInList(id: string) {
+    this.#selection.reveal(id);
+    this.#close();
   }
 
   /** `saved`: the settings now in force; the store or the renewal window may differ, so the list is read again. */
   settingsClosed(saved: Settings | null) {
-    this.current = null;
+    this.#close();
     if (saved) {
       this.#language.setting = saved.language;
       this.#listing.load();
@@ -89,14 +100,35 @@ export class Dialogs implements FileDropHandlers {
     this.dropping = on && this.current === null;
   }
 
-  dropped(paths: string[]) {
+  dropped(files: OpenedFile[]) {
     this.dropping = false;
-    this.openFiles(paths);
+    if (this.current === null) this.openFiles(files);
   }
 
-  /** Files handed to the app (dropped, or double-clicked in the file manager) open their
-   *  import, unless a dialog is open. */
-  openFiles(paths: string[]) {
-    if (paths.length > 0 && this.current === null) this.current = { kind: 'import', paths };
+  /** Files handed to the app (double-clicked in the file manager, handed over by a second
+   *  launch, dropped) open in turn once no dialog is open: the .pfx and .p12 files that come
+   *  together in one import, each certificate file in its own dialog. */
+  openFiles(files: OpenedFile[]) {
+    this.#waiting.push(...files);
+    if (this.current === null) this.#openWaiting();
+  }
+
+  /** Closes the open dialog for `next`, or for the files waiting when there is none. */
+  #close(next: Dialog | null = null) {
+    this.current = next;
+    if (next === null) this.#openWaiting();
+  }
+
+  #openWaiting() {
+    const first = this.#waiting[0];
+    if (first === undefined) return;
+    if (first.opening === 'inspect') {
+      this.#waiting.shift();
+      this.current = { kind: 'certificate-file', path: first.path };
+      return;
+    }
+    const end = this.#waiting.findIndex((file) => file.opening !== 'import');
+    const imports = this.#waiting.splice(0, end === -1 ? this.#waiting.length : end);
+    this.current = { kind: 'import', paths: imports.map((file) => file.path) };
   }
 }

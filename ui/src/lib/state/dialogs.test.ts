@@ -1,6 +1,7 @@
 import { clearMocks } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ListEntry } from '../api';
+import { waitFor } from '@testing-library/svelte';
+import type { ListEntry, OpenedFile } from '../api';
 import { entry } from '../../test/entries';
 import { backend, listings, type Answers } from '../../test/ipc';
 import { Dialogs } from './dialogs.svelte';
@@ -23,11 +24,12 @@ async function app(answers: Answers = {}) {
   const calls = backend({ list_certificates: listings(store), ...answers });
   const language = new LanguageSetting();
   const listing = new CertificateListing();
-  const selection = new ListSelection(listing, new Filtering(listing));
+  const filtering = new Filtering(listing);
+  const selection = new ListSelection(listing, filtering);
   const dialogs = new Dialogs(listing, selection, language);
   await listing.load();
   const listed = () => calls.filter((c) => c.cmd === 'list_certificates').length;
-  return { calls, listed, language, listing, selection, dialogs };
+  return { calls, listed, language, listing, filtering, selection, dialogs };
 }
 
 const ids = (entries: ListEntry[]) => entries.map((e) => e.id);
@@ -126,23 +128,60 @@ describe('Dialogs', () => {
     expect(dialogs.current).toEqual({ kind: 'import', paths: ['/home/me/a.pfx', '/home/me/b.p12'] });
   });
 
-  it('opens an import for dropped files only while no dialog is open', async () => {
+  it('opens dropped files only while no dialog is open', async () => {
     const { dialogs } = await app();
     dialogs.hovering(true);
     expect(dialogs.dropping).toBe(true);
     dialogs.dropped([]);
     expect(dialogs.dropping).toBe(false);
     expect(dialogs.current).toBeNull();
-    dialogs.dropped(['/tmp/a.pfx']);
+    dialogs.dropped([importing('/tmp/a.pfx')]);
     expect(dialogs.current).toEqual({ kind: 'import', paths: ['/tmp/a.pfx'] });
 
     dialogs.hovering(true);
     expect(dialogs.dropping).toBe(false);
-    dialogs.dropped(['/tmp/b.pfx']);
+    dialogs.dropped([importing('/tmp/b.pfx')]);
     expect(dialogs.current).toEqual({ kind: 'import', paths: ['/tmp/a.pfx'] });
     dialogs.closed(false);
+    expect(dialogs.current, 'a drop the window did not show as accepted is not kept').toBeNull();
     dialogs.hovering(true);
     dialogs.hovering(false);
     expect(dialogs.dropping).toBe(false);
   });
+
+  it('opens files handed over while a dialog is open once it closes: the .pfx files together, each certificate file alone', async () => {
+    const { dialogs } = await app();
+    dialogs.show('settings');
+    dialogs.openFiles([importing('/a/1.pfx'), importing('/a/2.p12'), inspecting('/a/ca.cer')]);
+    dialogs.openFiles([inspecting('/a/root.crt'), importing('/a/3.pfx')]);
+    expect(dialogs.current).toEqual({ kind: 'settings' });
+    dialogs.settingsClosed(null);
+    expect(dialogs.current).toEqual({ kind: 'import', paths: ['/a/1.pfx', '/a/2.p12'] });
+    dialogs.closed(true);
+    expect(dialogs.current).toEqual({ kind: 'certificate-file', path: '/a/ca.cer' });
+    dialogs.closed();
+    expect(dialogs.current).toEqual({ kind: 'certificate-file', path: '/a/root.crt' });
+    dialogs.closed();
+    expect(dialogs.current).toEqual({ kind: 'import', paths: ['/a/3.pfx'] });
+    dialogs.closed();
+    expect(dialogs.current).toBeNull();
+  });
+
+  it('"Show it in the list" closes the file\'s dialog on the store\'s row, clearing what hides it', async () => {
+    const { dialogs, selection, filtering } = await app();
+    filtering.search = 'nothing matches this';
+    await waitFor(() => expect(filtering.shown).toHaveLength(0));
+    dialogs.openFiles([inspecting('/a/ca.cer')]);
+    dialogs.showInList('ca');
+    expect(dialogs.current).toBeNull();
+    expect([...selection.ids]).toEqual(['ca']);
+    expect(selection.focused).toBe('ca');
+    expect(selection.revealing, 'the list scrolls to it').toBe('ca');
+    expect(filtering.search).toBe('');
+    expect(filtering.filters.showAuthorities, 'an authority is shown with the authorities').toBe(true);
+    await waitFor(() => expect(ids(filtering.shown)).toContain('ca'));
+  });
 });
+
+const importing = (path: string): OpenedFile => ({ path, opening: 'import' });
+const inspecting = (path: string): OpenedFile => ({ path, opening: 'inspect' });

@@ -45,6 +45,12 @@ export class Filtering {
     this.#ask(text);
   }
 
+  /** No facet and no search: every certificate, and the authorities too when `authorities`. */
+  showEverything(authorities: boolean) {
+    this.filters = { ...noFilters, showAuthorities: authorities || this.filters.showAuthorities };
+    this.search = '';
+  }
+
   /** The text whose answer the list shows ('' before any). */
   get foundFor(): string {
     return this.#foundFor;

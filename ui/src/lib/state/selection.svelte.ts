@@ -10,6 +10,8 @@ export class ListSelection {
   /** Replaced whole by the list on each change, never changed in place. */
   ids = $state.raw(new Set<string>());
   focused = $state<string | null>(null);
+  /** A row the list is to scroll to once it shows it (see `reveal`). */
+  revealing = $state<string | null>(null);
 
   // `$derived.by`: read lazily, after the constructor has set the fields they use
   // (TypeScript cannot tell a `$derived(…)` argument is not evaluated at once).
@@ -28,6 +30,17 @@ export class ListSelection {
     this.#listing = listing;
     this.#filtering = filtering;
     listing.onload((byId) => this.keepPresent(byId));
+  }
+
+  /** Selects and focuses the certificate `id`, clearing the filters and the search when
+   *  they hide it (the list scrolls to the focused row). */
+  reveal(id: string) {
+    const entry = this.#listing.byId.get(id);
+    if (!entry) return;
+    if (!this.#filtering.shown.some((e) => e.id === id)) this.#filtering.showEverything(entry.is_ca);
+    this.ids = new Set([id]);
+    this.focused = id;
+    this.revealing = id;
   }
 
   /** Forgets what a refresh no longer lists; keeps the rest selected. */

@@ -216,7 +216,7 @@ fn utc_time(at: OffsetDateTime) -> Vec<u8> {
 
 /// PKCS#11's `r || s` as X.509's `SEQUENCE { INTEGER r, INTEGER s }`.
 fn ecdsa_signature_der(raw: &[u8]) -> Option<Vec<u8>> {
-    if raw.is_empty() || raw.len() % 2 != 0 {
+    if raw.is_empty() || !raw.len().is_multiple_of(2) {
         return None;
     }
     let (r, s) = raw.split_at(raw.len() / 2);
