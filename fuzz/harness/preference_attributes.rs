@@ -27,7 +27,9 @@ pub fn run(data: &[u8]) {
         };
         attributes.insert(key.to_owned(), value);
     }
-    if let Some(record) = PreferenceRecord::from_attributes(&attributes, "/Users/fuzz/Library/Keychains/login.keychain-db") {
+    if let Some(record) =
+        PreferenceRecord::from_attributes(&attributes, "/Users/fuzz/Library/Keychains/login.keychain-db")
+    {
         let _ = prefs::ServiceName::parse(&record.service);
         let _ = prefs::preference_id(&record);
         let _ = record.certificate_label();

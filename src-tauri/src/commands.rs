@@ -135,7 +135,13 @@ fn read_listing(state: &AppState) -> impl FnOnce() -> certdesk_core::Result<Read
         let listed = actions::list(&overview, &ListFilter::everything());
         let index = SearchIndex::of(listed.iter().map(|(identity, _)| *identity));
         let entries = listed.into_iter().map(|(i, a)| ListEntry::new(i, a)).collect();
-        let listing = Listing { store: store.spec(), store_location: store.location(), entries, preferences_supported, generation: 0 };
+        let listing = Listing {
+            store: store.spec(),
+            store_location: store.location(),
+            entries,
+            preferences_supported,
+            generation: 0,
+        };
         Ok((listing, index))
     }
 }
@@ -348,7 +354,8 @@ pub async fn delete_preferences(state: State<'_, AppState>, ids: Vec<String>) ->
     off_ui_thread(move || {
         let (store, overview) = open()?;
         let now = time::OffsetDateTime::now_utc();
-        let chosen = actions::preferences::chosen_preferences(&*store, &overview, now, window, PreferenceChoice::Ids(&ids))?;
+        let chosen =
+            actions::preferences::chosen_preferences(&*store, &overview, now, window, PreferenceChoice::Ids(&ids))?;
         Ok(actions::delete_preferences(&*store, chosen))
     })
     .await

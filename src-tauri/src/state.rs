@@ -134,7 +134,8 @@ mod tests {
     #[test]
     fn the_files_the_app_was_started_on_are_opened_once() {
         let state = started_with_an_override();
-        let file = OpenedFile { path: PathBuf::from("/home/me/山田.pfx"), opening: certdesk_core::actions::Opening::Import };
+        let file =
+            OpenedFile { path: PathBuf::from("/home/me/山田.pfx"), opening: certdesk_core::actions::Opening::Import };
         state.open_files(vec![file.clone()]);
         assert_eq!(state.take_opened_files(), [file]);
         assert!(state.take_opened_files().is_empty(), "a reload of the page opens nothing again");

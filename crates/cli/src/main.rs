@@ -163,7 +163,13 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
         Command::Prefs(PrefsCommand::List { stale }) => {
             let overview = overview()?;
             let found = if *stale {
-                actions::preferences::chosen_preferences(&*store, &overview, now, cli.renewal_window(), PreferenceChoice::Stale)?
+                actions::preferences::chosen_preferences(
+                    &*store,
+                    &overview,
+                    now,
+                    cli.renewal_window(),
+                    PreferenceChoice::Stale,
+                )?
             } else {
                 prefs::load(&*store, &overview, now, cli.renewal_window())?
             };
@@ -172,7 +178,8 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
         Command::Prefs(PrefsCommand::Delete { ids, stale, yes }) => {
             let overview = overview()?;
             let choice = if *stale { PreferenceChoice::Stale } else { PreferenceChoice::Ids(ids) };
-            let chosen = actions::preferences::chosen_preferences(&*store, &overview, now, cli.renewal_window(), choice)?;
+            let chosen =
+                actions::preferences::chosen_preferences(&*store, &overview, now, cli.renewal_window(), choice)?;
             if !chosen.is_empty() {
                 confirm(*yes, || output::confirm_preference_deletion(&chosen))?;
             }

@@ -128,7 +128,9 @@ pub enum Staleness {
     KeyMissing,
     Expired,
     /// A newer certificate of the same subject and issuer, with its key and valid now, is in the store.
-    Superseded { by: String },
+    Superseded {
+        by: String,
+    },
 }
 
 /// The certificate a preference names, as far as it could be read.
@@ -137,7 +139,9 @@ pub enum Staleness {
 pub enum Target {
     Missing,
     /// The keychain would not hand it over, or it is no certificate certdesk can read: left alone.
-    Unreadable { location: Location },
+    Unreadable {
+        location: Location,
+    },
     Certificate {
         /// SHA-256 of the certificate: the store's id for it when the store lists it.
         id: String,
@@ -232,14 +236,25 @@ pub fn assess(
         .map(|record| {
             let resolved = if record.certificate_ref.is_some() { resolve(record) } else { Resolved::Nothing };
             let (target, stale) = judge(resolved, identities, now, renewal_window);
-            Preference { id: preference_id(record), record: record.clone(), name: ServiceName::parse(&record.service), target, stale }
+            Preference {
+                id: preference_id(record),
+                record: record.clone(),
+                name: ServiceName::parse(&record.service),
+                target,
+                stale,
+            }
         })
         .collect()
 }
 
 /// Only a reference that resolves to nothing means the certificate is gone;
 /// else the certificate it names is judged: key, validity, renewal.
-fn judge(resolved: Resolved, identities: &[Identity], now: OffsetDateTime, window: Duration) -> (Target, Option<Staleness>) {
+fn judge(
+    resolved: Resolved,
+    identities: &[Identity],
+    now: OffsetDateTime,
+    window: Duration,
+) -> (Target, Option<Staleness>) {
     let (der, has_key, location) = match resolved {
         Resolved::Nothing => return (Target::Missing, Some(Staleness::CertificateMissing)),
         Resolved::Unreadable { location } => return (Target::Unreadable { location }, None),
@@ -269,7 +284,12 @@ fn judge(resolved: Resolved, identities: &[Identity], now: OffsetDateTime, windo
 /// The newest certificate of the store that renews `certificate` (same
 /// subject and issuer, later expiry) and can sign in now: its key is there
 /// and it is valid.
-fn usable_renewal(certificate: &Certificate, identities: &[Identity], now: OffsetDateTime, window: Duration) -> Option<String> {
+fn usable_renewal(
+    certificate: &Certificate,
+    identities: &[Identity],
+    now: OffsetDateTime,
+    window: Duration,
+) -> Option<String> {
     identities
         .iter()
         .filter(|i| health::same_group(&i.certificate, certificate) && i.certificate.not_after > certificate.not_after)
@@ -282,7 +302,12 @@ fn usable_renewal(certificate: &Certificate, identities: &[Identity], now: Offse
 mod tests;
 
 /// The store's identity preferences, assessed against its certificates.
-pub fn load(store: &dyn crate::Keystore, overview: &crate::Overview, now: OffsetDateTime, window: Duration) -> crate::Result<Vec<Preference>> {
+pub fn load(
+    store: &dyn crate::Keystore,
+    overview: &crate::Overview,
+    now: OffsetDateTime,
+    window: Duration,
+) -> crate::Result<Vec<Preference>> {
     let records = store.identity_preferences()?;
     Ok(assess(&records, |r| store.resolve_preference(r), &overview.identities, now, window))
 }

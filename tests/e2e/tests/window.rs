@@ -237,9 +237,13 @@ fn a_second_launch_hands_its_files_to_the_running_window_and_exits() {
         let detail = app.find("aside").text();
         (app.try_find("[role=dialog]").is_none() && detail.contains("Hanako Renewal")).then_some(())
     });
-    let selected = app.execute("return [...document.querySelectorAll('[aria-selected=true]')].map(r => r.textContent)", json!([]));
+    let selected =
+        app.execute("return [...document.querySelectorAll('[aria-selected=true]')].map(r => r.textContent)", json!([]));
     let selected = selected.as_array().unwrap();
-    assert!(selected.len() == 1 && !selected[0].as_str().unwrap().contains("Superseded"), "the newer one: {selected:?}");
+    assert!(
+        selected.len() == 1 && !selected[0].as_str().unwrap().contains("Superseded"),
+        "the newer one: {selected:?}"
+    );
 }
 
 /// Waits for `command` to end, killing it and failing after `limit`.

@@ -127,7 +127,11 @@ pub fn certificate_file(
                 name: certificate.display_name().to_owned(),
                 issuer_name: certificate.issuer.common_name().unwrap_or(&certificate.issuer.rfc4514).to_owned(),
                 status: health::status_at(&certificate, now, renewal_window),
-                installed: overview.identities.iter().find(|i| i.certificate.sha256 == certificate.sha256).map(|i| i.id.clone()),
+                installed: overview
+                    .identities
+                    .iter()
+                    .find(|i| i.certificate.sha256 == certificate.sha256)
+                    .map(|i| i.id.clone()),
                 renewal: newest_renewal(overview, &certificate),
                 certificate,
             })
@@ -247,15 +251,15 @@ mod tests {
         let seen = opened(&overview(vec![]), text.as_bytes());
         assert_eq!(seen.format, FileFormat::Pem);
         let names: Vec<_> = seen.certificates.iter().map(|c| c.certificate.sha256.clone()).collect();
-        let expected: Vec<_> =
-            [OTHER_DER, CA_DER].iter().map(|d| Certificate::from_der(d).unwrap().sha256).collect();
+        let expected: Vec<_> = [OTHER_DER, CA_DER].iter().map(|d| Certificate::from_der(d).unwrap().sha256).collect();
         assert_eq!(names, expected);
     }
 
     #[test]
     fn a_file_that_is_no_certificate_says_so() {
         let text = b"<html>not a certificate</html>";
-        let refused = certificate_file(&overview(vec![]), "page.crt", text, now(), time::Duration::days(90)).unwrap_err();
+        let refused =
+            certificate_file(&overview(vec![]), "page.crt", text, now(), time::Duration::days(90)).unwrap_err();
         assert!(matches!(refused, Error::BadCertificate { .. }), "{refused:?}");
         assert!(refused.to_string().contains("page.crt holds neither a PEM nor a DER certificate"), "{refused}");
     }
@@ -263,7 +267,8 @@ mod tests {
     #[test]
     fn a_pkcs12_file_is_refused_with_what_to_do() {
         let p12 = include_bytes!("../../../../tests/fixtures/tls/client.p12");
-        let refused = certificate_file(&overview(vec![]), "鍵つき.cer", p12, now(), time::Duration::days(90)).unwrap_err();
+        let refused =
+            certificate_file(&overview(vec![]), "鍵つき.cer", p12, now(), time::Duration::days(90)).unwrap_err();
         assert!(matches!(refused, Error::InvalidInput(_)), "{refused:?}");
         assert!(refused.to_string().contains("import it"), "{refused}");
     }

@@ -54,7 +54,10 @@ pub enum DeletionOutcome {
     Deleted,
     AlreadyGone,
     /// The keychain refused: `kind` and `message` as for any error.
-    Failed { kind: &'static str, message: String },
+    Failed {
+        kind: &'static str,
+        message: String,
+    },
 }
 
 impl DeletionOutcome {
@@ -71,7 +74,10 @@ pub fn delete_preferences(store: &dyn Keystore, chosen: Vec<Preference>) -> Vec<
     let mut cancelled = false;
     for preference in chosen {
         let outcome = if cancelled {
-            DeletionOutcome::Failed { kind: "cancelled", message: "not tried: an earlier deletion was cancelled".into() }
+            DeletionOutcome::Failed {
+                kind: "cancelled",
+                message: "not tried: an earlier deletion was cancelled".into(),
+            }
         } else {
             match store.delete_identity_preference(&preference.record) {
                 Ok(Removed::Deleted) => DeletionOutcome::Deleted,

@@ -158,7 +158,10 @@ mod tests {
 
     #[test]
     fn wildcards_hosts_and_email_addresses_have_no_app_and_apply_as_they_are() {
-        assert_eq!(parsed("*.example.jp"), ("*.example.jp".into(), None, SiteForm::Wildcard { domain: "example.jp".into() }, None));
+        assert_eq!(
+            parsed("*.example.jp"),
+            ("*.example.jp".into(), None, SiteForm::Wildcard { domain: "example.jp".into() }, None)
+        );
         assert_eq!(parsed("yamada@example.jp").2, SiteForm::Email);
         assert_eq!(parsed("vpn.example.jp").2, SiteForm::Host);
         assert_eq!(parsed("社内.example.jp").2, SiteForm::Host);

@@ -69,7 +69,10 @@ impl Keychain {
     fn new() -> Keychain {
         Keychain {
             current: fixture_certificate("rustcrypto-formats-pkcs12/ValidCertificatePathTest1EE.p12", "password"),
-            renewed: fixture_certificate("sslmate-go-pkcs12/example-com-aes128cbc.p12", "rHyQTJsubhfxcpH5JttyilHE6BBsNoZp"),
+            renewed: fixture_certificate(
+                "sslmate-go-pkcs12/example-com-aes128cbc.p12",
+                "rHyQTJsubhfxcpH5JttyilHE6BBsNoZp",
+            ),
             machine: tls_certificate("server.der"),
             on_card: tls_certificate("wine-ca.der"),
             without_key: tls_certificate("other-ca.der"),
@@ -115,7 +118,10 @@ impl Keychain {
         vec![
             identity(current.clone(), KeyStatus::Exportable),
             identity(later(&current, "renewal-without-key", Duration::ZERO, Duration::days(400)), KeyStatus::None),
-            identity(later(&current, "renewal-not-yet-valid", Duration::days(7000), Duration::days(9000)), KeyStatus::Exportable),
+            identity(
+                later(&current, "renewal-not-yet-valid", Duration::days(7000), Duration::days(9000)),
+                KeyStatus::Exportable,
+            ),
             identity(renewed.clone(), KeyStatus::Exportable),
             identity(later(&renewed, "renewal", Duration::days(300), Duration::days(365)), KeyStatus::NotExportable),
         ]
@@ -172,7 +178,9 @@ fn a_preference_is_judged_on_the_certificate_it_names_wherever_that_lives() {
 
     let machine = only("https://intranet.example.jp/ (com.apple.Safari)");
     assert_eq!(machine.stale, None, "a certificate in the System keychain works: it is not gone");
-    assert!(matches!(&machine.target, Target::Certificate { location: Location::Keychain(k), has_key: true, .. } if k == SYSTEM));
+    assert!(
+        matches!(&machine.target, Target::Certificate { location: Location::Keychain(k), has_key: true, .. } if k == SYSTEM)
+    );
 
     let card = only("*.example.go.jp");
     assert_eq!(card.stale, None, "nor is one on a smart card");
@@ -182,17 +190,30 @@ fn a_preference_is_judged_on_the_certificate_it_names_wherever_that_lives() {
     assert_eq!(only("https://gone.example.jp/ (com.apple.Safari)").target, Target::Missing);
     assert_eq!(only("https://nokey.example.jp/ (com.apple.Safari)").stale, Some(Staleness::KeyMissing));
     assert_eq!(only("yamada@example.jp").stale, Some(Staleness::Expired));
-    for renewed in by_service(&prefs, "https://mail.example.jp/ (com.apple.Safari)").iter().filter(|p| p.record.keychain == LOGIN) {
-        assert_eq!(renewed.stale, Some(Staleness::Superseded { by: "renewal".into() }), "its renewal has a key and is valid now");
+    for renewed in
+        by_service(&prefs, "https://mail.example.jp/ (com.apple.Safari)").iter().filter(|p| p.record.keychain == LOGIN)
+    {
+        assert_eq!(
+            renewed.stale,
+            Some(Staleness::Superseded { by: "renewal".into() }),
+            "its renewal has a key and is valid now"
+        );
     }
 }
 
 #[test]
 fn a_reference_to_something_unreadable_is_left_alone() {
     let record = &recorded()[0];
-    let unreadable = |_: &PreferenceRecord| Resolved::Certificate { der: b"not a certificate".to_vec(), has_key: true, location: Location::Login };
+    let unreadable = |_: &PreferenceRecord| Resolved::Certificate {
+        der: b"not a certificate".to_vec(),
+        has_key: true,
+        location: Location::Login,
+    };
     let judged = assess(std::slice::from_ref(record), unreadable, &[], now(), WINDOW);
-    assert_eq!((judged[0].target.clone(), judged[0].stale.clone()), (Target::Unreadable { location: Location::Login }, None));
+    assert_eq!(
+        (judged[0].target.clone(), judged[0].stale.clone()),
+        (Target::Unreadable { location: Location::Login }, None)
+    );
     // A locked System keychain, or a card taken out: not gone, so not stale.
     let refused = |_: &PreferenceRecord| Resolved::Unreadable { location: Location::Keychain(SYSTEM.into()) };
     let judged = assess(std::slice::from_ref(record), refused, &[], now(), WINDOW);
@@ -203,10 +224,16 @@ fn a_reference_to_something_unreadable_is_left_alone() {
 fn each_preference_says_the_site_and_app_and_when_it_can_never_apply() {
     let prefs = assessed();
     let page = &by_service(&prefs, "https://portal.example.jp/login/index.html (com.apple.Safari)")[0].name;
-    assert_eq!((page.site.as_str(), page.app.as_deref(), page.never_applies), ("https://portal.example.jp/login/index.html", Some("com.apple.Safari"), None));
+    assert_eq!(
+        (page.site.as_str(), page.app.as_deref(), page.never_applies),
+        ("https://portal.example.jp/login/index.html", Some("com.apple.Safari"), None)
+    );
     let old = &by_service(&prefs, "https://portal.example.jp/")[0].name;
     assert_eq!(old.never_applies, Some(NeverApplies::UrlWithoutApp));
-    assert_eq!(by_service(&prefs, "*.example.go.jp")[0].name.form, SiteForm::Wildcard { domain: "example.go.jp".into() });
+    assert_eq!(
+        by_service(&prefs, "*.example.go.jp")[0].name.form,
+        SiteForm::Wildcard { domain: "example.go.jp".into() }
+    );
     assert_eq!(by_service(&prefs, "yamada@example.jp")[0].name.form, SiteForm::Email);
 }
 

@@ -37,11 +37,11 @@ use zeroize::Zeroizing;
 use crate::error::{Error, Result};
 use crate::model::{Certificate, Identity, KeyStatus};
 use crate::prefs::{self, AttributeValue, Location, PreferenceRecord, Removed, Resolved, IPRF};
-use crate::store::keychain_status::{
-    keychain_error, ERR_SEC_AUTH_FAILED, ERR_SEC_DUPLICATE_ITEM, ERR_SEC_INTERACTION_NOT_ALLOWED, ERR_SEC_ITEM_NOT_FOUND,
-    ERR_SEC_USER_CANCELED,
-};
 use crate::secret::Secret;
+use crate::store::keychain_status::{
+    keychain_error, ERR_SEC_AUTH_FAILED, ERR_SEC_DUPLICATE_ITEM, ERR_SEC_INTERACTION_NOT_ALLOWED,
+    ERR_SEC_ITEM_NOT_FOUND, ERR_SEC_USER_CANCELED,
+};
 use crate::store::{DeletionStep, ImportFile, ImportOutcome, Keystore};
 
 mod sign;
@@ -521,7 +521,9 @@ impl Keystore for KeychainStore {
             }
             _ => {
                 return Err(Error::NotExportable {
-                    why: format!("the keychain refused to export it (OSStatus {status}); it may be marked not exportable"),
+                    why: format!(
+                        "the keychain refused to export it (OSStatus {status}); it may be marked not exportable"
+                    ),
                 })
             }
         }
