@@ -156,7 +156,7 @@ pub fn list(
             relative(cert.not_after, now),
             key_cell(identity),
             pad(cert.display_name(), 28),
-            pad(cert.issuer.common_name().unwrap_or(&cert.issuer.rfc4514), 28),
+            pad(cert.issuer_display_name(), 28),
             note
         );
         let _ = if health.superseded() { writeln!(out, "{}", line.dimmed()) } else { writeln!(out, "{line}") };
@@ -225,7 +225,7 @@ fn describe(identity: &Identity) -> String {
     format!(
         "{} (issued by {}, expires {}, id {})",
         cert.display_name(),
-        cert.issuer.common_name().unwrap_or(&cert.issuer.rfc4514),
+        cert.issuer_display_name(),
         date(cert.not_after),
         short_id(&identity.id)
     )

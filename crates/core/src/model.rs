@@ -199,6 +199,11 @@ impl Certificate {
         self.subject.common_name().unwrap_or(&self.subject.rfc4514)
     }
 
+    /// The name people call its issuer by: the issuer's CN, else its whole name.
+    pub fn issuer_display_name(&self) -> &str {
+        self.issuer.common_name().unwrap_or(&self.issuer.rfc4514)
+    }
+
     /// Whether `other` uses the same key pair as this certificate.
     pub fn shares_key_with(&self, other: &Certificate) -> bool {
         self.public_key_sha256 == other.public_key_sha256

@@ -255,7 +255,7 @@ fn rank(overview: &Overview, pool: &[&Certificate], cas: &[DistinguishedName]) -
                 name: cert.display_name().to_owned(),
                 subject: cert.subject.rfc4514.clone(),
                 issuer: cert.issuer.rfc4514.clone(),
-                issuer_name: cert.issuer.common_name().unwrap_or(&cert.issuer.rfc4514).to_owned(),
+                issuer_name: cert.issuer_display_name().to_owned(),
                 status: health.status,
                 superseded: health.superseded(),
                 not_after: cert.not_after.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),

@@ -46,7 +46,7 @@ impl ListEntry {
             subject: cert.subject.rfc4514.clone(),
             issuer: cert.issuer.rfc4514.clone(),
             name: cert.display_name().to_owned(),
-            issuer_name: cert.issuer.common_name().unwrap_or(&cert.issuer.rfc4514).to_owned(),
+            issuer_name: cert.issuer_display_name().to_owned(),
             email: cert.subject.email().map(str::to_owned),
             serial: cert.serial.clone(),
             sha1: cert.sha1.clone(),

@@ -125,7 +125,7 @@ pub fn certificate_file(
             let certificate = Certificate::from_der(der)?;
             Ok(FileCertificate {
                 name: certificate.display_name().to_owned(),
-                issuer_name: certificate.issuer.common_name().unwrap_or(&certificate.issuer.rfc4514).to_owned(),
+                issuer_name: certificate.issuer_display_name().to_owned(),
                 status: health::status_at(&certificate, now, renewal_window),
                 installed: overview
                     .identities
