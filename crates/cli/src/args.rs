@@ -11,7 +11,8 @@ use certdesk_core::{Error, RenewalWindow, StoreSpec};
 #[derive(Debug, Parser)]
 #[command(name = "certdesk", version, about = "Find, check, export and clean up your personal certificates")]
 pub struct Cli {
-    /// The certificate store: nss:FOLDER, windows:CurrentUser\My or keychain:login
+    /// The certificate store: nss:FOLDER, windows:CurrentUser\My, keychain:login, or a
+    /// card or token: pkcs11:MODULE[#token=LABEL] (see `certdesk tokens`)
     /// [default: nss:~/.pki/nssdb on Linux, windows:CurrentUser\My, keychain:login]
     #[arg(long, global = true, env = "CERTDESK_STORE", value_name = "SPEC")]
     pub store: Option<String>,
@@ -24,6 +25,15 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DAYS", default_value_t = RenewalWindow::DEFAULT_DAYS,
           value_parser = clap::value_parser!(u32).range(0..=i64::from(RenewalWindow::MAX_DAYS)))]
     pub within: u32,
+
+    /// Log in to the card or token (--store pkcs11:…) first, so its private
+    /// objects show too; the PIN is asked for (hidden), or read with --pin-file
+    #[arg(long, global = true)]
+    pub login: bool,
+
+    /// With --login: read the PIN from the first line of this file
+    #[arg(long, global = true, value_name = "FILE", requires = "login")]
+    pub pin_file: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -137,6 +147,13 @@ pub enum Command {
     /// macOS identity preferences: which certificate Safari offers to which site
     #[command(subcommand)]
     Prefs(PrefsCommand),
+    /// List the PKCS#11 modules, their slots (readers) and tokens (cards),
+    /// with each PIN's state and what to do when it needs care
+    Tokens {
+        /// Also read this module (a card vendor's PKCS#11 library); may be repeated
+        #[arg(long, value_name = "PATH")]
+        module: Vec<PathBuf>,
+    },
     /// Import a PKCS#12 (.pfx/.p12) file into the store
     Import {
         file: PathBuf,

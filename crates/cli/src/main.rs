@@ -70,9 +70,15 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
             output::written(out, (*profile).into(), cli.json);
             return Ok(ExitCode::SUCCESS);
         }
+        Command::Tokens { module } => {
+            let modules = actions::tokens::modules_for(&cli.store_spec()?, module);
+            let report = actions::tokens::tokens(&modules, transfer::ListLanguage::from_locale(&locale()));
+            output::tokens(&report, cli.json);
+            return Ok(ExitCode::SUCCESS);
+        }
         _ => {}
     }
-    let store = cli.store_spec()?.open()?;
+    let store = open_store(cli)?;
     let now = time::OffsetDateTime::now_utc();
     let overview = || Overview::of(&*store, now, cli.renewal_window());
     match &cli.command {
@@ -80,7 +86,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
             let overview = overview()?;
             let entries = actions::list(&overview, &args.filter());
             let trust = if args.trust { overview.trust(&*store)? } else { Default::default() };
-            output::list(&entries, &overview.identities, &trust, now, cli.json);
+            output::list(&entries, &overview.identities, &trust, store.location().as_deref(), now, cli.json);
         }
         Command::Show { id } => {
             let overview = overview()?;
@@ -189,7 +195,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
                 return Ok(ExitCode::FAILURE);
             }
         }
-        Command::Inspect { .. } | Command::Convert { .. } => unreachable!("handled above"),
+        Command::Inspect { .. } | Command::Convert { .. } | Command::Tokens { .. } => unreachable!("handled above"),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -235,6 +241,33 @@ fn confirm(yes: bool, ask: impl FnOnce() -> bool) -> Result<(), Error> {
 }
 
 /// The user's locale as the C library reads it: LC_ALL, then LC_MESSAGES, then LANG.
+/// The store `--store` names; with `--login`, a card's tokens logged in to,
+/// after what their PIN state warns of (a locked PIN is refused untried).
+fn open_store(cli: &Cli) -> Result<Box<dyn certdesk_core::Keystore>, Error> {
+    let spec = cli.store_spec()?;
+    if !cli.login {
+        return spec.open();
+    }
+    let certdesk_core::StoreSpec::Token { module, token } = &spec else {
+        return Err(Error::InvalidInput(
+            "--login is for a card or token: use it with --store pkcs11:MODULE (see `certdesk tokens`)".into(),
+        ));
+    };
+    let tokens = certdesk_core::store::pkcs11::TokenStore::open(module, token.as_deref())?;
+    let present = tokens.tokens()?;
+    for warning in actions::tokens::before_login(present.clone(), transfer::ListLanguage::from_locale(&locale()))? {
+        output::warn(&warning);
+    }
+    let label = present.first().map_or_else(|| spec.to_string(), |t| t.label.clone());
+    let pin = if actions::tokens::pin_on_reader(&present) {
+        output::warn(&format!("Enter the PIN of \"{label}\" on the reader's keypad."));
+        certdesk_core::Secret::new(String::new())
+    } else {
+        password::pin(cli.pin_file.as_deref(), &label)?
+    };
+    Ok(Box::new(tokens.with_pin(pin)))
+}
+
 fn locale() -> String {
     ["LC_ALL", "LC_MESSAGES", "LANG"]
         .iter()

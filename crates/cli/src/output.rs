@@ -65,6 +65,7 @@ fn status_cell(status: Status) -> String {
 fn key_cell(identity: &Identity) -> &'static str {
     match identity.key.exportable() {
         _ if !identity.key.has_private_key() => "-",
+        _ if identity.key == certdesk_core::model::KeyStatus::OnToken => "on card",
         Some(true) => "exportable",
         Some(false) => "locked",
         None => "on device",
@@ -93,6 +94,7 @@ pub fn list(
     entries: &[(&Identity, &Assessment)],
     all: &[Identity],
     trust: &HashMap<String, Trust>,
+    store_location: Option<&str>,
     now: OffsetDateTime,
     json: bool,
 ) {
@@ -101,8 +103,14 @@ pub fn list(
             .iter()
             .map(|(i, a)| {
                 let mut item = identity_json(i, a);
-                if let (Some(obj), Some(t)) = (item.as_object_mut(), trust.get(i.id.as_str())) {
-                    obj.insert("trust".into(), json!(t));
+                if let Some(obj) = item.as_object_mut() {
+                    if let Some(t) = trust.get(i.id.as_str()) {
+                        obj.insert("trust".into(), json!(t));
+                    }
+                    // Which file the store is, when its name does not say (macOS's login keychain).
+                    if let Some(location) = store_location {
+                        obj.insert("store_location".into(), json!(location));
+                    }
                 }
                 item
             })
@@ -563,5 +571,61 @@ pub fn probe(report: &certdesk_core::probe::ProbeReport, json: bool) {
     }
     if let Some(h) = &report.handshake {
         let _ = writeln!(out, "Handshake as {}: {} ({})", short_id(&h.identity), h.result, h.detail);
+    }
+}
+
+/// A warning on standard error, so `--json` output stays clean.
+pub fn warn(text: &str) {
+    let _ = writeln!(anstream::stderr(), "{} {text}", "warning:".yellow());
+}
+
+/// `certdesk tokens`: each module, its slots and tokens, and what a PIN needs.
+pub fn tokens(report: &[certdesk_core::actions::tokens::ModuleReport], json: bool) {
+    if json {
+        let _ = writeln!(std::io::stdout().lock(), "{}", serde_json::to_string_pretty(report).unwrap_or_default());
+        return;
+    }
+    let mut out = anstream::stdout();
+    if report.is_empty() {
+        let _ = writeln!(
+            out,
+            "No PKCS#11 module found. Install OpenSC for smart cards, or name a module with --module PATH."
+        );
+        return;
+    }
+    for module in report {
+        let library = module.library.as_deref().unwrap_or("");
+        let _ = writeln!(out, "{} {}", module.module.display().bold(), library);
+        if let Some(error) = &module.error {
+            let _ = writeln!(out, "  {}", error.red());
+            continue;
+        }
+        if module.slots.is_empty() {
+            let _ = writeln!(out, "  no slots (no reader connected)");
+        }
+        for slot in &module.slots {
+            let _ = writeln!(out, "  slot {:#x}: {}", slot.id, slot.reader);
+            let Some(token) = &slot.token else {
+                let _ = writeln!(out, "    no card");
+                continue;
+            };
+            let t = &token.token;
+            if !t.initialized {
+                let _ = writeln!(out, "    a blank token (not initialised: it holds nothing)");
+                continue;
+            }
+            let _ = writeln!(out, "    token \"{}\" ({} {}, serial {})", t.label, t.manufacturer, t.model, t.serial);
+            let pin = match t.pin {
+                certdesk_core::token::PinState::Ok => t.pin.as_str().green().to_string(),
+                certdesk_core::token::PinState::Locked => t.pin.as_str().red().to_string(),
+                _ => t.pin.as_str().yellow().to_string(),
+            };
+            let pad = if t.pin_pad { ", entered on the reader" } else { "" };
+            let _ = writeln!(out, "    PIN: {pin}{pad}");
+            let _ = writeln!(out, "    store: --store '{}'", t.store);
+            if let Some(advice) = &token.advice {
+                let _ = writeln!(out, "    {advice}");
+            }
+        }
     }
 }

@@ -42,7 +42,7 @@ pub fn from_stdin() -> Result<Secret, Error> {
 }
 
 /// The variables a password may be given in.
-const PASSWORD_VARIABLES: [&str; 2] = ["CERTDESK_PASSWORD", "CERTDESK_NEW_PASSWORD"];
+const PASSWORD_VARIABLES: [&str; 3] = ["CERTDESK_PASSWORD", "CERTDESK_NEW_PASSWORD", "CERTDESK_PIN"];
 
 static FROM_ENVIRONMENT: std::sync::OnceLock<Vec<(&'static str, Secret)>> = std::sync::OnceLock::new();
 
@@ -120,6 +120,25 @@ pub fn new(file: Option<&Path>, stdin: bool, env_var: &str, file_flag: &str) -> 
     };
     certdesk_core::actions::export::refuse_empty_password(&secret)?;
     Ok(secret)
+}
+
+/// A card's PIN: from `--pin-file`, the `CERTDESK_PIN` variable, or a hidden
+/// prompt. Asked once: certdesk never retries a PIN on its own.
+pub fn pin(file: Option<&Path>, token: &str) -> Result<Secret, Error> {
+    if let Some(path) = file {
+        return from_file(path);
+    }
+    if let Some(secret) = from_env("CERTDESK_PIN") {
+        return Ok(secret);
+    }
+    if !output::stdin_is_terminal() {
+        return Err(Error::InvalidInput(
+            "a PIN is needed for --login; give it with --pin-file or the CERTDESK_PIN variable".into(),
+        ));
+    }
+    rpassword::prompt_password(format!("PIN of \"{token}\": "))
+        .map(Secret::new)
+        .map_err(|e| Error::Io { what: "reading the PIN".into(), source: e })
 }
 
 #[cfg(test)]

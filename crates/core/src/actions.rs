@@ -13,6 +13,7 @@ pub mod files;
 pub mod list;
 pub mod preferences;
 pub mod search;
+pub mod tokens;
 
 pub use cleanup::{cleanup, CleanupItem};
 pub use delete::{plan_deletion, DeletionPlan};

@@ -73,6 +73,20 @@ pub enum Error {
          Check the address; to try anyway use --insecure"
     )]
     ServerNotTrusted { site: String, why: String },
+
+    /// A card's PIN was refused. Never repeated on its own: each wrong try
+    /// brings the card nearer to locking (`token::pin_advice` says how near).
+    #[error(
+        "the PIN of \"{token}\" is wrong; the card counts wrong tries and locks after a few. \
+         Check it before trying again (`certdesk tokens` shows how many are left)"
+    )]
+    WrongPin { token: String },
+
+    #[error(
+        "the PIN of \"{token}\" is locked, so the card cannot be used until it is unblocked; \
+         `certdesk tokens` says how (for a My Number card: at your city office, or with the JPKI PIN reset app)"
+    )]
+    PinLocked { token: String },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -98,6 +112,8 @@ impl Error {
         "cancelled",
         "network",
         "server_not_trusted",
+        "wrong_pin",
+        "pin_locked",
     ];
 
     /// The stable snake_case name of this error, as the CLI's JSON and the GUI see it.
@@ -120,6 +136,8 @@ impl Error {
             Error::Cancelled => "cancelled",
             Error::Network { .. } => "network",
             Error::ServerNotTrusted { .. } => "server_not_trusted",
+            Error::WrongPin { .. } => "wrong_pin",
+            Error::PinLocked { .. } => "pin_locked",
         }
     }
 
@@ -139,6 +157,7 @@ impl Error {
                 | Error::Unsupported { .. }
                 | Error::AlreadyExists { .. }
                 | Error::ServerNotTrusted { .. }
+                | Error::WrongPin { .. }
         )
     }
 
@@ -188,6 +207,8 @@ mod tests {
             Error::Cancelled,
             Error::Network { what: "x".into(), why: "y".into() },
             Error::ServerNotTrusted { site: "h:443".into(), why: "x".into() },
+            Error::WrongPin { token: "JPKI".into() },
+            Error::PinLocked { token: "JPKI".into() },
         ]
     }
 

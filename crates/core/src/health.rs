@@ -174,6 +174,20 @@ pub fn same_group(a: &Certificate, b: &Certificate) -> bool {
     group_key(a) == group_key(b)
 }
 
+/// The certificates of `identities` that renew `certificate`: the same
+/// subject and issuer, and newer (a later notAfter, then a later notBefore),
+/// as `assess` orders a group.
+pub fn renewals_of<'a>(certificate: &'a Certificate, identities: &'a [Identity]) -> impl Iterator<Item = &'a Identity> {
+    let newer = |c: &Certificate| (c.not_after, c.not_before) > (certificate.not_after, certificate.not_before);
+    identities.iter().filter(move |i| same_group(&i.certificate, certificate) && newer(&i.certificate))
+}
+
+/// The newest of `renewals`; of two equally new ones, the lower id, so the
+/// answer never depends on the store's order.
+pub fn newest<'a>(renewals: impl Iterator<Item = &'a Identity>) -> Option<&'a Identity> {
+    renewals.max_by_key(|i| (i.certificate.not_after, i.certificate.not_before, std::cmp::Reverse(i.id.as_str())))
+}
+
 /// A short stable name for a (subject, issuer) group.
 fn group_id(cert: &Certificate) -> String {
     use sha2::Digest as _;

@@ -195,3 +195,36 @@ pub fn inspect(name: &str, bytes: &[u8], password: &Secret) -> Result<Inspection
         compatibility: Some(compatibility),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `count` PEM blocks of a few bytes each: what a hostile "bundle" is.
+    fn pem_blocks(count: usize) -> Vec<u8> {
+        "Comment before the bundle\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+            .repeat(count)
+            .into_bytes()
+    }
+
+    #[test]
+    fn a_pem_file_of_more_certificates_than_the_limit_is_refused_before_they_are_parsed() {
+        let (format, certificates) = plain_certificates(&pem_blocks(MAX_PEM_CERTIFICATES)).unwrap().unwrap();
+        assert_eq!((format, certificates.len()), (FileFormat::Pem, MAX_PEM_CERTIFICATES));
+        let refused = plain_certificates(&pem_blocks(MAX_PEM_CERTIFICATES + 1)).unwrap_err();
+        assert_eq!(refused.kind(), "unsupported", "{refused}");
+        assert!(refused.to_string().contains("split it into smaller files"), "{refused}");
+    }
+
+    #[test]
+    fn pem_without_certificates_or_with_damaged_text_says_so() {
+        let keys_only = b"-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n";
+        assert!(plain_certificates(keys_only).unwrap_err().to_string().contains("keys alone"));
+        let damaged = b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n";
+        assert_eq!(plain_certificates(damaged).unwrap_err().kind(), "corrupt");
+        assert!(
+            plain_certificates(b"\x30\x82\x01\x00").unwrap().is_none(),
+            "neither PEM nor a certificate: PKCS#12 to try"
+        );
+    }
+}

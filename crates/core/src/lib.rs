@@ -19,6 +19,7 @@ pub mod probe;
 pub mod report;
 pub mod secret;
 pub mod store;
+pub mod token;
 pub mod transfer;
 pub mod trust;
 

@@ -295,6 +295,8 @@ pub enum KeyStatus {
     NotExportable,
     /// On a smart card or token, or the store cannot tell.
     HardwareOrUnknown,
+    /// On a smart card or token read over PKCS#11: it signs there and never leaves it.
+    OnToken,
 }
 
 impl KeyStatus {
@@ -306,7 +308,7 @@ impl KeyStatus {
     pub fn exportable(self) -> Option<bool> {
         match self {
             KeyStatus::Exportable => Some(true),
-            KeyStatus::NotExportable => Some(false),
+            KeyStatus::NotExportable | KeyStatus::OnToken => Some(false),
             KeyStatus::None | KeyStatus::HardwareOrUnknown => None,
         }
     }

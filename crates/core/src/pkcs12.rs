@@ -21,7 +21,7 @@ pub use budget::{Budget, MAX_DECRYPT_WORK, MAX_KDF_WORK};
 pub use keys::{describe_private_key as keys_describe, KeyDescription};
 pub use pbe::{random_bytes, Cipher, Hash, MAX_ITERATIONS, MAX_SALT_LEN};
 pub use read::{certificate_for_key, read};
-pub use write::{write, Contents, Profile};
+pub use write::{write, write_bundle, Bundle, BundledKey, Contents, Profile};
 
 /// Files larger than this are refused before parsing: a PFX of one identity
 /// and its chain is a few kilobytes.

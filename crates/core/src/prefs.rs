@@ -290,12 +290,8 @@ fn usable_renewal(
     now: OffsetDateTime,
     window: Duration,
 ) -> Option<String> {
-    identities
-        .iter()
-        .filter(|i| health::same_group(&i.certificate, certificate) && i.certificate.not_after > certificate.not_after)
-        .filter(|i| i.key.has_private_key() && health::status_at(&i.certificate, now, window).is_usable())
-        .max_by_key(|i| (i.certificate.not_after, i.certificate.not_before))
-        .map(|i| i.id.clone())
+    let usable = |i: &&Identity| i.key.has_private_key() && health::status_at(&i.certificate, now, window).is_usable();
+    health::newest(health::renewals_of(certificate, identities).filter(usable)).map(|i| i.id.clone())
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ pub mod keychain_status;
 pub mod macos;
 #[cfg(unix)]
 pub mod nss;
+pub mod pkcs11;
 pub mod signing;
 #[cfg(windows)]
 pub mod windows;
@@ -47,6 +48,14 @@ pub trait Keystore: Send + Sync {
     /// complete a chain on export (Windows' `CA` and `Root` stores). NSS
     /// lists every certificate, so it has none extra.
     fn issuer_candidates(&self) -> Result<Vec<crate::model::Certificate>> {
+        Ok(Vec::new())
+    }
+
+    /// Certificates the system already trusts or holds outside the store
+    /// (macOS's System and system-roots keychains): an import leaves such
+    /// chain certificates out instead of copying them into the store.
+    /// Stores whose importers sort chains themselves have none.
+    fn trusted_elsewhere(&self) -> Result<Vec<crate::model::Certificate>> {
         Ok(Vec::new())
     }
 
@@ -149,6 +158,8 @@ pub enum StoreSpec {
     Windows { location: String, name: String },
     /// A macOS keychain, `login` by default.
     Keychain { name: String },
+    /// The tokens of a PKCS#11 module (`pkcs11:MODULE[#token=LABEL]`), or the one labelled `token`.
+    Token { module: PathBuf, token: Option<String> },
 }
 
 impl StoreSpec {
@@ -173,6 +184,8 @@ impl StoreSpec {
             StoreSpec::Windows { location, name } => Ok(Box::new(windows::WindowsStore::open(location, name)?)),
             #[cfg(target_os = "macos")]
             StoreSpec::Keychain { name } => Ok(Box::new(macos::KeychainStore::open(name)?)),
+            StoreSpec::Token { module, token } => Ok(Box::new(pkcs11::TokenStore::open(module, token.as_deref())?)),
+            #[allow(unreachable_patterns)]
             other => Err(Error::StoreUnavailable {
                 store: other.to_string(),
                 why: "this kind of store does not exist on this computer".into(),
@@ -257,8 +270,19 @@ impl std::str::FromStr for StoreSpec {
                 Ok(StoreSpec::Windows { location: location.into(), name: name.into() })
             }
             "keychain" => Ok(StoreSpec::Keychain { name: if rest.is_empty() { "login" } else { rest }.into() }),
+            "pkcs11" if rest.is_empty() => Err(Error::InvalidInput(
+                "pkcs11: needs the module's path, e.g. pkcs11:/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so (see `certdesk tokens`)"
+                    .into(),
+            )),
+            "pkcs11" => {
+                let (module, token) = match rest.split_once("#token=") {
+                    Some((module, label)) => (module, Some(label.to_owned())),
+                    None => (rest, None),
+                };
+                Ok(StoreSpec::Token { module: expand_home(module), token })
+            }
             _ => Err(Error::InvalidInput(format!(
-                "\"{spec}\" is not a store; use nss:FOLDER, windows:CurrentUser\\My or keychain:login"
+                "\"{spec}\" is not a store; use nss:FOLDER, windows:CurrentUser\\My, keychain:login or pkcs11:MODULE"
             ))),
         }
     }
@@ -270,6 +294,7 @@ impl std::fmt::Display for StoreSpec {
             StoreSpec::Nss { dir, .. } => write!(f, "nss:{}", dir.display()),
             StoreSpec::Windows { location, name } => write!(f, "windows:{location}\\{name}"),
             StoreSpec::Keychain { name } => write!(f, "keychain:{name}"),
+            StoreSpec::Token { module, token } => f.write_str(&pkcs11::spec_of(module, token.as_deref())),
         }
     }
 }

@@ -41,64 +41,122 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
 }
 
 /// Reads `file` with our codec, then imports it: all of it or nothing.
-/// Certificates already in the store are reported, not added twice.
+/// Certificates already in the store are reported, not added twice, and
+/// chain certificates the system already trusts outside the store (macOS's
+/// System keychains) are left out rather than copied in.
 pub fn import_file(store: &dyn Keystore, file: &[u8], password: &Secret, exportable: bool) -> Result<ImportOutcome> {
-    let contents = pkcs12::read(file, password)?;
-    if contents.certificates.is_empty() && contents.keys.is_empty() {
+    let read = pkcs12::read(file, password)?;
+    if read.certificates.is_empty() && read.keys.is_empty() {
         return Err(Error::InvalidInput("the file holds no certificate and no key; there is nothing to import".into()));
     }
-    let file_ids: Vec<String> =
-        contents.certificates.iter().filter_map(|c| Certificate::from_der(&c.der).ok()).map(|c| c.sha256).collect();
+    let (contents, trusted_already) = without_trusted_chain(&read, &store.trusted_elsewhere()?);
+    let file_ids: Vec<String> = ids_of(&read);
     let before = store.list()?;
-    let already: Vec<String> = file_ids.iter().filter(|id| before.iter().any(|b| &b.id == *id)).cloned().collect();
+    let mut already: Vec<String> = file_ids.iter().filter(|id| before.iter().any(|b| &b.id == *id)).cloned().collect();
+    for id in trusted_already {
+        if !already.contains(&id) {
+            already.push(id);
+        }
+    }
     if !file_ids.is_empty() && already.len() == file_ids.len() && contents.keys.is_empty() {
         return Ok(ImportOutcome { already_present: already, ..ImportOutcome::default() });
     }
     let (normalised, normalised_password) = normalise(&contents)?;
-    let mut outcome = match &normalised {
-        Some(bytes) => store
-            .import_pkcs12(&ImportFile { bytes, password: &normalised_password, contents: &contents }, exportable)?,
-        None => store.import_pkcs12(&ImportFile { bytes: file, password, contents: &contents }, exportable)?,
-    };
+    let mut outcome = store.import_pkcs12(
+        &ImportFile { bytes: &normalised, password: &normalised_password, contents: &contents },
+        exportable,
+    )?;
     outcome.added.retain(|id| !already.contains(id));
     outcome.already_present = already;
     Ok(outcome)
 }
 
-/// Re-encodes a one-identity file in the compatible profile under a random
-/// password, so that the store's importer sees a file every store reads
-/// (old Java's ISO-8859-1 passwords, PBMAC1 and AES variants included).
-fn normalise(contents: &Pkcs12) -> Result<(Option<Vec<u8>>, Secret)> {
-    let throwaway = Secret::new(hex::encode(pkcs12::random_bytes(16)));
-    if contents.keys.len() != 1 || contents.leaf().is_none() {
-        return Ok((None, throwaway));
-    }
-    let file = convert(contents, &throwaway, Profile::Compatible)?;
-    Ok((Some(file), throwaway))
+fn ids_of(contents: &Pkcs12) -> Vec<String> {
+    contents.certificates.iter().filter_map(|c| Certificate::from_der(&c.der).ok()).map(|c| c.sha256).collect()
 }
 
-/// Re-encodes a file's identity (the first key, its certificate and the
-/// other certificates as its chain) in `profile` under `password`.
+/// The file without the certificates that belong to no key and that the
+/// system already trusts (`trusted`), and the ids of those left out. A
+/// certificate that belongs to a key always stays.
+fn without_trusted_chain(contents: &Pkcs12, trusted: &[Certificate]) -> (Pkcs12, Vec<String>) {
+    if trusted.is_empty() {
+        return (contents.clone(), Vec::new());
+    }
+    let identity_certificates: Vec<&[u8]> = contents
+        .keys
+        .iter()
+        .filter_map(|k| pkcs12::certificate_for_key(&contents.certificates, k))
+        .map(|c| c.der.as_slice())
+        .collect();
+    let mut kept = contents.clone();
+    let mut left_out = Vec::new();
+    kept.certificates.retain(|c| {
+        let leave_out = !identity_certificates.contains(&c.der.as_slice()) && trusted.iter().any(|t| t.der == c.der);
+        if leave_out {
+            if let Ok(certificate) = Certificate::from_der(&c.der) {
+                if !left_out.contains(&certificate.sha256) {
+                    left_out.push(certificate.sha256);
+                }
+            }
+        }
+        !leave_out
+    });
+    (kept, left_out)
+}
+
+/// Re-encodes the whole file in the compatible profile under a random
+/// password, so that the store's importer sees a file every store reads
+/// (macOS 14 and older refuse AES; old Java's ISO-8859-1 passwords, PBMAC1
+/// and AES variants are read by certdesk only), whatever it holds: any
+/// number of keys, keys without certificates, certificates alone.
+fn normalise(contents: &Pkcs12) -> Result<(Vec<u8>, Secret)> {
+    let throwaway = Secret::new(hex::encode(pkcs12::random_bytes(16)));
+    let file = pkcs12::write_bundle(&bundle_of(contents), &throwaway, Profile::Compatible)?;
+    Ok((file, throwaway))
+}
+
+/// Every key of the file with its certificate and name, and every other certificate.
+fn bundle_of(contents: &Pkcs12) -> pkcs12::Bundle<'_> {
+    let identities: Vec<pkcs12::BundledKey<'_>> = contents
+        .keys
+        .iter()
+        .map(|key| {
+            let certificate = pkcs12::certificate_for_key(&contents.certificates, key);
+            pkcs12::BundledKey {
+                key_pkcs8: &key.pkcs8,
+                certificate: certificate.map(|c| c.der.as_slice()),
+                friendly_name: key
+                    .friendly_name
+                    .as_deref()
+                    .or_else(|| certificate.and_then(|c| c.friendly_name.as_deref())),
+            }
+        })
+        .collect();
+    let certificates = contents
+        .certificates
+        .iter()
+        .map(|c| c.der.as_slice())
+        .filter(|c| !identities.iter().any(|i| i.certificate == Some(*c)))
+        .collect();
+    pkcs12::Bundle { identities, certificates }
+}
+
+/// Re-encodes a whole file (every key, its certificate, every other
+/// certificate) in `profile` under `password`.
 pub fn convert(contents: &Pkcs12, password: &Secret, profile: Profile) -> Result<Vec<u8>> {
-    let (Some(key), Some(leaf)) = (contents.keys.first(), contents.leaf()) else {
+    if contents.keys.is_empty() {
         return Err(Error::Unsupported {
-            what: "converting a file without a private key and its certificate".into(),
+            what: "converting a file without a private key".into(),
             hint: "; such a file holds only certificates, which need no password".into(),
         });
-    };
-    if contents.keys.len() > 1 {
+    }
+    if contents.leaf().is_none() {
         return Err(Error::Unsupported {
-            what: format!("converting a file with {} private keys", contents.keys.len()),
-            hint: "; certdesk converts one identity per file".into(),
+            what: "converting a file whose key has no certificate".into(),
+            hint: "; the file should hold the certificate of its key: ask whoever made it for a new one".into(),
         });
     }
-    let chain: Vec<Vec<u8>> =
-        contents.certificates.iter().filter(|c| c.der != leaf.der).map(|c| c.der.clone()).collect();
-    pkcs12::write(
-        &Contents { key_pkcs8: &key.pkcs8, leaf: &leaf.der, chain: &chain, friendly_name: contents.friendly_name() },
-        password,
-        profile,
-    )
+    pkcs12::write_bundle(&bundle_of(contents), password, profile)
 }
 
 /// Exports `identity` with its key (and chain) from `store` as a PKCS#12
@@ -438,6 +496,7 @@ fn remove_abandoned_partials(folder: &Path) {
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
+    use crate::pkcs12::CertBag;
 
     #[test]
     fn the_export_list_speaks_the_language_asked_for_and_holds_no_secret() {
@@ -453,6 +512,79 @@ mod tests {
         assert!(english.contains("  Issued by: CN=certdesk Wine CA,O=certdesk tests"), "{english}");
         assert!(english.contains("certdesk Wine CA.pfx"));
         assert_eq!(ListLanguage::from_locale("C"), ListLanguage::English);
+    }
+
+    fn fixture(name: &str, password: &str) -> Pkcs12 {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/pkcs12").join(name);
+        pkcs12::read(&std::fs::read(path).unwrap(), &Secret::from(password)).unwrap()
+    }
+
+    fn ders(p: &Pkcs12) -> Vec<Vec<u8>> {
+        let mut all: Vec<Vec<u8>> = p.certificates.iter().map(|c| c.der.clone()).collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+
+    /// macOS 14 reads only the compatible profile, so the store is given a
+    /// compatible copy of every file: one of certificates alone, one of a key
+    /// without its certificate, one of two keys with two chains.
+    #[test]
+    fn every_file_is_handed_to_the_store_in_the_compatible_profile() {
+        for (name, password) in [
+            ("node-forge/p12certonly.p12", ""),
+            ("bouncycastle-bc-java/jdk-sample-cacerts-nopw.p12", ""),
+            ("node-forge/p12keyonly.p12", ""),
+            ("node-forge/p12encmixed.p12", "123456"),
+            ("p12-keystore/pbes2-keystore.p12", "changeit"),
+        ] {
+            let original = fixture(name, password);
+            let (file, throwaway) = normalise(&original).unwrap();
+            let back = pkcs12::read(&file, &throwaway).unwrap();
+            assert!(
+                matches!(back.protection.mac, Some(pkcs12::MacScheme::Hmac { hash: crate::pkcs12::Hash::Sha1, .. })),
+                "{name}: {:?}",
+                back.protection.mac
+            );
+            assert!(
+                back.protection
+                    .key
+                    .iter()
+                    .chain(&back.protection.certificates)
+                    .all(|s| matches!(s, pkcs12::Scheme::Pkcs12Pbe { .. })),
+                "{name}: {:?}",
+                back.protection
+            );
+            let keys = |p: &Pkcs12| p.keys.iter().map(|k| k.pkcs8.to_vec()).collect::<Vec<_>>();
+            assert_eq!(keys(&back), keys(&original), "{name}");
+            assert_eq!(ders(&back), ders(&original), "{name}");
+        }
+    }
+
+    /// A chain certificate the system already has stays out of the store;
+    /// a certificate that belongs to a key is imported even when it is there.
+    #[test]
+    fn chain_certificates_the_system_trusts_are_left_out_but_never_a_keys_own() {
+        let file = fixture("node-forge/p12encmixed.p12", "123456");
+        let own: Vec<Vec<u8>> = file
+            .keys
+            .iter()
+            .filter_map(|k| pkcs12::certificate_for_key(&file.certificates, k))
+            .map(|c| c.der.clone())
+            .collect();
+        let chain: Vec<&CertBag> = file.certificates.iter().filter(|c| !own.contains(&c.der)).collect();
+        assert!(own.len() == 2 && chain.len() >= 2, "the fixture has two keys and a chain");
+        let trusted: Vec<Certificate> =
+            [&chain[0].der, &own[0]].iter().map(|der| Certificate::from_der(der).unwrap()).collect();
+
+        let (kept, left_out) = without_trusted_chain(&file, &trusted);
+        assert_eq!(left_out, vec![trusted[0].sha256.clone()]);
+        assert!(!kept.certificates.iter().any(|c| c.der == chain[0].der));
+        assert!(kept.certificates.iter().any(|c| c.der == own[0]), "the key's own certificate stays");
+        assert_eq!(kept.keys.len(), 2);
+
+        let (all, none) = without_trusted_chain(&file, &[]);
+        assert_eq!((all.certificates.len(), none.len()), (file.certificates.len(), 0));
     }
 
     #[test]

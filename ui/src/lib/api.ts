@@ -3,7 +3,7 @@ import { Channel, invoke } from '@tauri-apps/api/core';
 import type { Language } from './i18n';
 
 export type Status = 'valid' | 'expiring' | 'not_yet_valid' | 'expired';
-export type KeyStatus = 'none' | 'exportable' | 'not_exportable' | 'hardware_or_unknown';
+export type KeyStatus = 'none' | 'exportable' | 'not_exportable' | 'hardware_or_unknown' | 'on_token';
 export type ProfileName = 'compatible' | 'modern';
 
 /** Mirrors certdesk_core::ListEntry. */

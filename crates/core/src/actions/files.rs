@@ -140,16 +140,9 @@ pub fn certificate_file(
     Ok(CertificateFile { file: name.to_owned(), format, certificates })
 }
 
-/// The store's newest certificate of the same subject and issuer as `certificate`
-/// when it is newer (later notAfter, then later notBefore), as `health::assess` orders a group.
+/// The store's newest renewal of `certificate`, if it holds one.
 fn newest_renewal(overview: &Overview, certificate: &Certificate) -> Option<String> {
-    let newer = |c: &Certificate| (c.not_after, c.not_before) > (certificate.not_after, certificate.not_before);
-    overview
-        .identities
-        .iter()
-        .filter(|i| health::same_group(&i.certificate, certificate) && newer(&i.certificate))
-        .max_by_key(|i| (i.certificate.not_after, i.certificate.not_before, std::cmp::Reverse(i.id.clone())))
-        .map(|i| i.id.clone())
+    health::newest(health::renewals_of(certificate, &overview.identities)).map(|i| i.id.clone())
 }
 
 #[cfg(test)]

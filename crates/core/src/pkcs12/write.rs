@@ -83,6 +83,34 @@ pub struct Contents<'a> {
     pub friendly_name: Option<&'a str>,
 }
 
+/// What goes into a file that holds any number of identities, as one a
+/// user was given may: every key with the certificate that belongs to it
+/// (a key may have none), and the certificates that belong to no key.
+pub struct Bundle<'a> {
+    pub identities: Vec<BundledKey<'a>>,
+    pub certificates: Vec<&'a [u8]>,
+}
+
+/// One key of a [`Bundle`].
+pub struct BundledKey<'a> {
+    pub key_pkcs8: &'a [u8],
+    pub certificate: Option<&'a [u8]>,
+    pub friendly_name: Option<&'a str>,
+}
+
+impl<'a> Bundle<'a> {
+    fn of_one(contents: &Contents<'a>) -> Bundle<'a> {
+        Bundle {
+            identities: vec![BundledKey {
+                key_pkcs8: contents.key_pkcs8,
+                certificate: Some(contents.leaf),
+                friendly_name: contents.friendly_name,
+            }],
+            certificates: contents.chain.iter().map(Vec::as_slice).filter(|c| *c != contents.leaf).collect(),
+        }
+    }
+}
+
 const DATA: &str = "1.2.840.113549.1.7.1";
 const ENCRYPTED_DATA: &str = "1.2.840.113549.1.7.6";
 
@@ -116,71 +144,138 @@ fn data_content_info(content: &[u8]) -> Vec<u8> {
 /// password and checks that the key, the certificates and the name came
 /// through unchanged.
 pub fn write(contents: &Contents<'_>, password: &Secret, profile: Profile) -> Result<Vec<u8>, Error> {
-    let local_key_id = sha1::Sha1::digest(contents.leaf).to_vec();
-    let attrs = attributes(contents.friendly_name, &local_key_id);
+    let file = write_bundle(&Bundle::of_one(contents), password, profile)?;
+    // The leaf comes back first, as every reader of a one-identity file expects.
+    let back = super::read(&file, password).map_err(|e| unreadable(&e))?;
+    if back.certificates.first().map(|c| c.der.as_slice()) != Some(contents.leaf) {
+        return Err(written_wrong("certificate"));
+    }
+    Ok(file)
+}
 
-    let mut bags = vec![cert_bag(contents.leaf, Some(&attrs))];
-    bags.extend(contents.chain.iter().map(|c| cert_bag(c, None)));
-    let cert_safe_contents = der::sequence(&bags.iter().map(Vec::as_slice).collect::<Vec<_>>());
-    let cert_scheme = profile.encryption();
-    let encrypted_certs = cert_scheme.encrypt(password, &cert_safe_contents);
-    let encrypted_content_info = der::sequence(&[
-        &der::oid(DATA),
-        &cert_scheme.to_der(),
-        &der::tlv(super::ber::tag::CONTEXT_0_PRIMITIVE, &encrypted_certs),
-    ]);
-    let cert_info = der::sequence(&[
-        &der::oid(ENCRYPTED_DATA),
-        &der::explicit(0, &der::sequence(&[&der::uint(0), &encrypted_content_info])),
-    ]);
+/// Writes every identity and certificate of `bundle` into one file: a key
+/// bag per key (each under its own salt), its certificate tied to it by a
+/// `localKeyId`, then the other certificates; read back before it is
+/// returned, like [`write`].
+pub fn write_bundle(bundle: &Bundle<'_>, password: &Secret, profile: Profile) -> Result<Vec<u8>, Error> {
+    let mut cert_bags = Vec::new();
+    let mut key_bags = Vec::new();
+    for (index, identity) in bundle.identities.iter().enumerate() {
+        let attrs = attributes(identity.friendly_name, &local_key_id(identity, index));
+        if let Some(certificate) = identity.certificate {
+            cert_bags.push(cert_bag(certificate, Some(&attrs)));
+        }
+        key_bags.push(key_bag(identity.key_pkcs8, &attrs, password, profile));
+    }
+    // A certificate goes in once, even when the bundle names it twice.
+    let mut written: Vec<&[u8]> = bundle.identities.iter().filter_map(|i| i.certificate).collect();
+    for certificate in &bundle.certificates {
+        if !written.contains(certificate) {
+            written.push(certificate);
+            cert_bags.push(cert_bag(certificate, None));
+        }
+    }
 
+    let mut auth_safe_parts = Vec::new();
+    if !cert_bags.is_empty() {
+        let cert_safe_contents = der::sequence(&cert_bags.iter().map(Vec::as_slice).collect::<Vec<_>>());
+        let cert_scheme = profile.encryption();
+        let encrypted_certs = cert_scheme.encrypt(password, &cert_safe_contents);
+        let encrypted_content_info = der::sequence(&[
+            &der::oid(DATA),
+            &cert_scheme.to_der(),
+            &der::tlv(super::ber::tag::CONTEXT_0_PRIMITIVE, &encrypted_certs),
+        ]);
+        auth_safe_parts.push(der::sequence(&[
+            &der::oid(ENCRYPTED_DATA),
+            &der::explicit(0, &der::sequence(&[&der::uint(0), &encrypted_content_info])),
+        ]));
+    }
+    if !key_bags.is_empty() {
+        auth_safe_parts
+            .push(data_content_info(&der::sequence(&key_bags.iter().map(Vec::as_slice).collect::<Vec<_>>())));
+    }
+
+    let auth_safe = der::sequence(&auth_safe_parts.iter().map(Vec::as_slice).collect::<Vec<_>>());
+    let mac_data = profile.mac().mac_data_der(password, &auth_safe);
+    let file = der::sequence(&[&der::uint(3), &data_content_info(&auth_safe), &mac_data]);
+
+    verify_written(&file, bundle, password)?;
+    Ok(file)
+}
+
+/// Ties a key to its certificate: the certificate's SHA-1, as OpenSSL and
+/// Windows write it. A key without a certificate gets a random id: a hash of
+/// the key itself would sit in the clear beside the encrypted key.
+fn local_key_id(identity: &BundledKey<'_>, index: usize) -> Vec<u8> {
+    match identity.certificate {
+        Some(certificate) => sha1::Sha1::digest(certificate).to_vec(),
+        None => {
+            let mut id = random_bytes(16);
+            id.extend_from_slice(&(index as u32).to_be_bytes());
+            id
+        }
+    }
+}
+
+fn key_bag(key_pkcs8: &[u8], attrs: &[u8], password: &Secret, profile: Profile) -> Vec<u8> {
     let key_scheme = profile.encryption();
     let encrypted_key = if crate::fault::damages("pkcs12-writer-damages-key") {
         // A writer bug made on demand: the file holds a key one bit off, which only the read-back can notice.
-        let mut damaged = zeroize::Zeroizing::new(contents.key_pkcs8.to_vec());
+        let mut damaged = zeroize::Zeroizing::new(key_pkcs8.to_vec());
         if let Some(last) = damaged.last_mut() {
             *last ^= 1;
         }
         key_scheme.encrypt(password, &damaged)
     } else {
-        key_scheme.encrypt(password, contents.key_pkcs8)
+        key_scheme.encrypt(password, key_pkcs8)
     };
     let shrouded = der::sequence(&[&key_scheme.to_der(), &der::octet_string(&encrypted_key)]);
-    let key_bag = der::sequence(&[&der::oid("1.2.840.113549.1.12.10.1.2"), &der::explicit(0, &shrouded), &attrs]);
-    let key_info = data_content_info(&der::sequence(&[&key_bag]));
-
-    let auth_safe = der::sequence(&[&cert_info, &key_info]);
-    let mac_data = profile.mac().mac_data_der(password, &auth_safe);
-    let file = der::sequence(&[&der::uint(3), &data_content_info(&auth_safe), &mac_data]);
-
-    verify_written(&file, contents, password)?;
-    Ok(file)
+    der::sequence(&[&der::oid("1.2.840.113549.1.12.10.1.2"), &der::explicit(0, &shrouded), attrs])
 }
 
-fn verify_written(file: &[u8], contents: &Contents<'_>, password: &Secret) -> Result<(), Error> {
-    let failed = |what: &str| Error::NotVerified {
+fn written_wrong(what: &str) -> Error {
+    Error::NotVerified {
         what: "the new file".into(),
         why: format!("its {what} came back different: a fault of certdesk's writer, please report it"),
-    };
-    let back = super::read(file, password)
-        .map_err(|e| Error::NotVerified { what: "the new file".into(), why: format!("it cannot be read: {e}") })?;
-    if back.keys.len() != 1 || back.keys[0].pkcs8.as_slice() != contents.key_pkcs8 {
-        return Err(failed("key"));
     }
-    let mut expected: Vec<&[u8]> = vec![contents.leaf];
-    expected.extend(contents.chain.iter().map(Vec::as_slice));
-    let mut got: Vec<&[u8]> = back.certificates.iter().map(|c| c.der.as_slice()).collect();
-    if got.first() != Some(&contents.leaf) {
-        return Err(failed("certificate"));
+}
+
+fn unreadable(e: &Error) -> Error {
+    Error::NotVerified { what: "the new file".into(), why: format!("it cannot be read: {e}") }
+}
+
+/// Every key comes back, in order, with its own certificate and name, and
+/// the certificates come back as the same set.
+fn verify_written(file: &[u8], bundle: &Bundle<'_>, password: &Secret) -> Result<(), Error> {
+    let back = super::read(file, password).map_err(|e| unreadable(&e))?;
+    if back.keys.len() != bundle.identities.len() {
+        return Err(written_wrong("key"));
     }
-    got.sort();
+    for (written, read) in bundle.identities.iter().zip(&back.keys) {
+        if read.pkcs8.as_slice() != written.key_pkcs8 {
+            return Err(written_wrong("key"));
+        }
+        let certificate = super::read::certificate_for_key(&back.certificates, read).map(|c| c.der.as_slice());
+        if written.certificate.is_some() && certificate != written.certificate {
+            return Err(written_wrong("certificate"));
+        }
+        let name = read.friendly_name.as_deref().or_else(|| {
+            super::read::certificate_for_key(&back.certificates, read).and_then(|c| c.friendly_name.as_deref())
+        });
+        if name != written.friendly_name {
+            return Err(written_wrong("friendly name"));
+        }
+    }
+    let mut expected: Vec<&[u8]> = bundle.identities.iter().filter_map(|i| i.certificate).collect();
+    expected.extend(bundle.certificates.iter().copied());
     expected.sort();
     expected.dedup();
+    let mut got: Vec<&[u8]> = back.certificates.iter().map(|c| c.der.as_slice()).collect();
+    got.sort();
+    got.dedup();
     if got != expected {
-        return Err(failed("chain"));
-    }
-    if back.friendly_name() != contents.friendly_name {
-        return Err(failed("friendly name"));
+        return Err(written_wrong("chain"));
     }
     Ok(())
 }

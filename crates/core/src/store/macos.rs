@@ -195,6 +195,11 @@ impl KeychainStore {
     }
 }
 
+/// The keychains whose certificates macOS trusts or offers for chains on
+/// its own: certificates a file carries that are here stay out of login.
+const SYSTEM_KEYCHAINS: [&str; 2] =
+    ["/Library/Keychains/System.keychain", "/System/Library/Keychains/SystemRootCertificates.keychain"];
+
 impl KeychainStore {
     /// The file's certificates, keys and identities that are in the login keychain now.
     fn items_of(&self, file: &FileItems) -> Result<KeychainItems> {
@@ -493,6 +498,29 @@ impl Keystore for KeychainStore {
                 ),
             )),
         }
+    }
+
+    /// What the System keychain and the system roots hold. A keychain that
+    /// cannot be opened or searched only means that nothing is left out.
+    fn trusted_elsewhere(&self) -> Result<Vec<Certificate>> {
+        let mut found = Vec::new();
+        for path in SYSTEM_KEYCHAINS {
+            let Ok(keychain) = SecKeychain::open(path) else { continue };
+            let Ok(results) = ItemSearchOptions::new()
+                .keychains(&[keychain])
+                .class(ItemClass::certificate())
+                .load_refs(true)
+                .limit(Limit::All)
+                .search()
+            else {
+                continue;
+            };
+            found.extend(results.into_iter().filter_map(|r| match r {
+                SearchResult::Ref(Reference::Certificate(c)) => Certificate::from_der(&c.to_der()).ok(),
+                _ => None,
+            }));
+        }
+        Ok(found)
     }
 
     fn export_private_key(&self, identity: &Identity) -> Result<Zeroizing<Vec<u8>>> {

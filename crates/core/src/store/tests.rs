@@ -52,6 +52,18 @@ fn store_specs_parse_and_print() {
     assert_eq!("windows:CurrentUser\\My".parse::<StoreSpec>().unwrap().to_string(), "windows:CurrentUser\\My");
     assert_eq!("keychain:login".parse::<StoreSpec>().unwrap().to_string(), "keychain:login");
     assert_eq!("pem:/x".parse::<StoreSpec>().unwrap_err().kind(), "invalid_input");
+    let card: StoreSpec = "pkcs11:/usr/lib/opensc-pkcs11.so#token=JPKI (User Authentication PIN)".parse().unwrap();
+    assert_eq!(
+        card,
+        StoreSpec::Token {
+            module: "/usr/lib/opensc-pkcs11.so".into(),
+            token: Some("JPKI (User Authentication PIN)".into())
+        }
+    );
+    assert_eq!(card.to_string(), "pkcs11:/usr/lib/opensc-pkcs11.so#token=JPKI (User Authentication PIN)");
+    let windows: StoreSpec = r"pkcs11:C:\Windows\System32\opensc-pkcs11.dll".parse().unwrap();
+    assert_eq!(windows, StoreSpec::Token { module: r"C:\Windows\System32\opensc-pkcs11.dll".into(), token: None });
+    assert!("pkcs11:".parse::<StoreSpec>().unwrap_err().to_string().contains("module's path"));
 }
 
 #[test]

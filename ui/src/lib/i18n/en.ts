@@ -50,6 +50,7 @@ export const en = {
   'key.exportable': 'Exportable',
   'key.not_exportable': 'Not exportable',
   'key.hardware_or_unknown': 'On a device',
+  'key.on_token': 'On the card: cannot be exported',
   'key.none': 'None',
   'status.valid': 'Valid',
   'status.expiring': 'Expiring soon',
@@ -235,6 +236,8 @@ export const en = {
   'error.not_verified': 'The file did not read back as it was written, so nothing was saved. Try again, or save to another disk.',
   'error.cancelled': 'Cancelled. Nothing was changed.',
   'error.network': 'The site could not be reached. Check the address, the network and any proxy.',
+  'error.wrong_pin': 'The PIN is wrong. The card locks after a few wrong tries: check it before trying again.',
+  'error.pin_locked': 'The PIN is locked. The card cannot be used until it is unblocked (a My Number card: at your city office, or with the JPKI PIN reset app).',
   'error.server_not_trusted': 'The site is not trusted by this computer, so your certificate was not sent. Check the address.',
   'error.internal': 'certdesk hit an internal error. Please report it.',
 } as const satisfies Record<string, Message>;

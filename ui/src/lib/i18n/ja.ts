@@ -50,6 +50,7 @@ export const ja: Record<MessageKey, Message> = {
   'key.exportable': 'エクスポート可',
   'key.not_exportable': 'エクスポート不可',
   'key.hardware_or_unknown': 'デバイス上',
+  'key.on_token': 'カード内（エクスポート不可）',
   'key.none': 'なし',
   'status.valid': '有効',
   'status.expiring': 'まもなく期限切れ',
@@ -235,6 +236,8 @@ export const ja: Record<MessageKey, Message> = {
   'error.not_verified': '書き込んだファイルを読み直したところ内容が一致しなかったため、保存しませんでした。もう一度試すか、別のディスクに保存してください。',
   'error.cancelled': 'キャンセルしました。何も変更していません。',
   'error.network': 'サイトに接続できませんでした。アドレス、ネットワーク、プロキシの設定を確認してください。',
+  'error.wrong_pin': '暗証番号（PIN）が違います。何回か間違えるとカードがロックされます。確認してから入力し直してください。',
+  'error.pin_locked': '暗証番号（PIN）がロックされています。解除するまでカードは使えません（マイナンバーカードは市区町村の窓口か「JPKI暗証番号リセット」アプリで再設定できます）。',
   'error.server_not_trusted': 'このサイトはこのコンピューターで信頼されていないため、証明書を送りませんでした。アドレスを確認してください。',
   'error.internal': 'certdesk で内部エラーが発生しました。報告してください。',
 };

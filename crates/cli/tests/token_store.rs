@@ -1,0 +1,346 @@
+//! `certdesk` against a real PKCS#11 token: SoftHSM2 stands in for a smart
+//! card. OpenSC's `pkcs11-tool` sets it up and writes keys and certificates
+//! made by OpenSSL onto it (the PINs go through its `env:` form, never
+//! argv). certdesk lists them before and after a login, tells a renewal on
+//! the token from the certificate it supersedes, counts a wrong PIN, and
+//! refuses every change.
+
+#![cfg(unix)]
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+use support::*;
+
+const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+const LABEL: &str = "certdesk テスト";
+const PIN: &str = "4826-pin";
+const SO_PIN: &str = "so-7731";
+
+struct Token {
+    dir: tempfile::TempDir,
+    conf: PathBuf,
+}
+
+impl Token {
+    /// A SoftHSM2 token of its own (its own configuration and folder), with
+    /// an expired certificate, its renewal (each with its key) and their CA.
+    fn new() -> Token {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("tokens")).unwrap();
+        let conf = dir.path().join("softhsm2.conf");
+        std::fs::write(
+            &conf,
+            format!("directories.tokendir = {}\nobjectstore.backend = file\n", dir.path().join("tokens").display()),
+        )
+        .unwrap();
+        let token = Token { dir, conf };
+        token.tool(&["--init-token", "--slot-index", "0", "--label", LABEL, "--so-pin", "env:SO_PIN"]);
+        token.tool(&[
+            "--token-label",
+            LABEL,
+            "--login",
+            "--login-type",
+            "so",
+            "--so-pin",
+            "env:SO_PIN",
+            "--init-pin",
+            "--new-pin",
+            "env:TOKEN_PIN",
+        ]);
+
+        let out = token.dir.path();
+        let ca = Ca::new(out, "Card Issuing CA");
+        let now = time::OffsetDateTime::now_utc();
+        for (file, id, from, until) in [("old", "01", -400, -5), ("new", "02", -5, 360)] {
+            let cert = issue(&ca, out, &Leaf::new(file, "/CN=山田 太郎/O=カード株式会社", from, until), now);
+            let der = out.join(format!("{file}.der"));
+            run(Command::new("openssl").args(["x509", "-outform", "der", "-in"]).arg(&cert).arg("-out").arg(&der));
+            let key = out.join(format!("{file}.key.der"));
+            run(Command::new("openssl")
+                .args(["pkcs8", "-topk8", "-nocrypt", "-outform", "der", "-in"])
+                .arg(out.join(format!("{file}.key")))
+                .arg("-out")
+                .arg(&key));
+            token.write(&key, "privkey", id, &format!("{file} key"));
+            token.write(&der, "cert", id, "山田 太郎");
+        }
+        let ca_der = out.join("ca.der");
+        run(Command::new("openssl").args(["x509", "-outform", "der", "-in"]).arg(ca.pem()).arg("-out").arg(&ca_der));
+        token.write(&ca_der, "cert", "09", "Card Issuing CA");
+        token
+    }
+
+    fn tool(&self, args: &[&str]) -> Output {
+        run(Command::new("pkcs11-tool")
+            .args(["--module", MODULE])
+            .args(args)
+            .env("SOFTHSM2_CONF", &self.conf)
+            .env("SO_PIN", SO_PIN)
+            .env("TOKEN_PIN", PIN))
+    }
+
+    fn write(&self, file: &Path, kind: &str, id: &str, label: &str) {
+        let file = file.to_str().unwrap();
+        self.tool(&[
+            "--token-label",
+            LABEL,
+            "--login",
+            "--pin",
+            "env:TOKEN_PIN",
+            "--write-object",
+            file,
+            "--type",
+            kind,
+            "--id",
+            id,
+            "--label",
+            label,
+        ]);
+    }
+
+    fn objects(&self) -> String {
+        let out = self.tool(&["--token-label", LABEL, "--login", "--pin", "env:TOKEN_PIN", "--list-objects"]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn spec(&self) -> String {
+        format!("pkcs11:{MODULE}#token={LABEL}")
+    }
+
+    fn certdesk(&self, args: &[&str]) -> Output {
+        let pin_file = self.dir.path().join("pin.txt");
+        std::fs::write(&pin_file, PIN).unwrap();
+        let wrong_file = self.dir.path().join("wrong.txt");
+        std::fs::write(&wrong_file, "0000").unwrap();
+        let password_file = self.dir.path().join("password.txt");
+        std::fs::write(&password_file, PASSWORD).unwrap();
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| match *a {
+                "PIN_FILE" => pin_file.display().to_string(),
+                "WRONG_FILE" => wrong_file.display().to_string(),
+                "PASSWORD_FILE" => password_file.display().to_string(),
+                other => other.to_owned(),
+            })
+            .collect();
+        let out = Command::new(env!("CARGO_BIN_EXE_certdesk"))
+            .args(&args)
+            .env("SOFTHSM2_CONF", &self.conf)
+            .env("NO_COLOR", "1")
+            .env_remove("CERTDESK_STORE")
+            .env_remove("CERTDESK_PIN")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(!all.contains(PIN) && !all.contains(SO_PIN), "a PIN was printed: {all}");
+        out
+    }
+
+    fn list(&self, login: bool) -> Vec<Value> {
+        let spec = self.spec();
+        let mut args = vec!["--store", spec.as_str(), "--json", "list", "--all"];
+        if login {
+            args.extend(["--login", "--pin-file", "PIN_FILE"]);
+        }
+        let out = self.certdesk(&args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        json_of(&out).as_array().unwrap().clone()
+    }
+}
+
+fn by_expiry(entries: &[Value]) -> (Value, Value, Value) {
+    let pick = |f: &dyn Fn(&Value) -> bool| entries.iter().find(|e| f(e)).cloned().expect("an entry");
+    let ca = pick(&|e| e["is_ca"] == true);
+    let old = pick(&|e| e["is_ca"] == false && e["status"] == "expired");
+    let new = pick(&|e| e["is_ca"] == false && e["status"] == "valid");
+    (ca, old, new)
+}
+
+#[test]
+fn a_token_s_certificates_are_listed_before_and_after_a_login_and_a_renewal_on_it_supersedes_the_old_one() {
+    let token = Token::new();
+
+    let before = token.list(false);
+    assert_eq!(before.len(), 3, "{before:#?}");
+    let (ca, old, new) = by_expiry(&before);
+    // Before a login SoftHSM hides its private keys: a personal certificate may have one there.
+    assert_eq!(new["key"], "hardware_or_unknown", "{new:#}");
+    assert_eq!(ca["key"], "none", "{ca:#}");
+    assert_eq!(new["store"], token.spec());
+    assert_eq!(new["name"], "山田 太郎");
+
+    let after = token.list(true);
+    let (ca, old_after, new) = by_expiry(&after);
+    assert_eq!((new["key"].as_str(), old_after["key"].as_str()), (Some("on_token"), Some("on_token")));
+    assert_eq!(new["key_exportable"], false);
+    assert_eq!(ca["key"], "none");
+    assert_eq!(old_after["superseded"], true, "the renewal on the token supersedes it: {old_after:#}");
+    assert_eq!(old_after["superseded_by"], new["id"]);
+    assert_eq!(old["id"], old_after["id"]);
+
+    // Details work for a token's certificate.
+    let id = new["id"].as_str().unwrap();
+    let spec = token.spec();
+    let shown = token.certdesk(&["--store", &spec, "--json", "show", id]);
+    assert!(shown.status.success(), "{}", String::from_utf8_lossy(&shown.stderr));
+    assert_eq!(json_of(&shown)["issuer_name"], "Card Issuing CA");
+}
+
+#[test]
+fn a_wrong_pin_is_refused_counted_and_warned_of_at_the_next_login() {
+    let token = Token::new();
+    let spec = token.spec();
+    let state = |token: &Token| {
+        let out = token.certdesk(&["--json", "tokens", "--module", MODULE]);
+        assert!(out.status.success());
+        let report = json_of(&out);
+        let module = report.as_array().unwrap().iter().find(|m| m["module"] == MODULE).cloned().unwrap();
+        let slot = module["slots"].as_array().unwrap().iter().find(|s| s["token"]["label"] == LABEL).cloned().unwrap();
+        slot["token"].clone()
+    };
+    let fresh = state(&token);
+    assert_eq!((fresh["pin"].as_str(), fresh["login_required"].as_bool()), (Some("ok"), Some(true)), "{fresh:#}");
+    assert_eq!(fresh["card"]["kind"], "other");
+    assert_eq!(fresh["store"], format!("pkcs11:{MODULE}#token={LABEL}"));
+
+    let wrong = token.certdesk(&["--store", &spec, "--json", "--login", "--pin-file", "WRONG_FILE", "list"]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert_eq!(json_of(&wrong)["error"]["kind"], "wrong_pin", "{}", String::from_utf8_lossy(&wrong.stdout));
+
+    let counted = state(&token);
+    assert_eq!(counted["pin"], "count_low", "SoftHSM2 sets CKF_USER_PIN_COUNT_LOW after a wrong PIN: {counted:#}");
+    assert!(counted["advice"].as_str().unwrap().contains("Enter it carefully"), "{counted:#}");
+
+    // The same, for a Japanese desktop; a right PIN then clears the count.
+    let japanese = Command::new(env!("CARGO_BIN_EXE_certdesk"))
+        .args(["tokens", "--module", MODULE])
+        .env("SOFTHSM2_CONF", &token.conf)
+        .env("LANG", "ja_JP.UTF-8")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&japanese.stdout);
+    assert!(text.contains("誤った暗証番号（PIN）が入力されています"), "{text}");
+
+    let warned = token.certdesk(&["--store", &spec, "--login", "--pin-file", "PIN_FILE", "list"]);
+    assert!(warned.status.success(), "{}", String::from_utf8_lossy(&warned.stderr));
+    let stderr = String::from_utf8_lossy(&warned.stderr);
+    assert!(stderr.contains("A wrong PIN was entered since the last right one"), "{stderr}");
+    assert!(String::from_utf8_lossy(&warned.stdout).contains("on card"));
+}
+
+#[test]
+fn a_token_is_read_only_and_its_key_never_leaves_it() {
+    let token = Token::new();
+    let spec = token.spec();
+    let (_, old, _) = by_expiry(&token.list(true));
+    let id = old["id"].as_str().unwrap();
+    let before = token.objects();
+
+    let delete =
+        token.certdesk(&["--store", &spec, "--json", "--login", "--pin-file", "PIN_FILE", "delete", id, "--yes"]);
+    assert_eq!(delete.status.code(), Some(2), "{}", String::from_utf8_lossy(&delete.stdout));
+    let error = json_of(&delete)["error"].clone();
+    assert_eq!(error["kind"], "unsupported", "{error}");
+    assert!(error["message"].as_str().unwrap().contains("never changes them"), "{error}");
+
+    let out = token.dir.path().join("out.p12");
+    let out_arg = out.display().to_string();
+    let export = token.certdesk(&[
+        "--store",
+        &spec,
+        "--json",
+        "--login",
+        "--pin-file",
+        "PIN_FILE",
+        "export",
+        id,
+        "--out",
+        &out_arg,
+        "--password-file",
+        "PIN_FILE",
+    ]);
+    assert_ne!(export.status.code(), Some(0));
+    assert_eq!(json_of(&export)["error"]["kind"], "not_exportable", "{}", String::from_utf8_lossy(&export.stdout));
+    assert!(!out.exists());
+
+    let p12 = token.dir.path().join("other.p12");
+    std::fs::copy(pkcs12(token.dir.path(), "new", "again", None), &p12).unwrap();
+    let import = token.certdesk(&[
+        "--store",
+        &spec,
+        "--json",
+        "import",
+        p12.to_str().unwrap(),
+        "--password-file",
+        "PASSWORD_FILE",
+    ]);
+    assert_ne!(import.status.code(), Some(0));
+
+    assert_eq!(token.objects(), before, "nothing on the token changed");
+}
+
+#[test]
+fn a_store_spec_for_a_token_that_is_absent_or_a_module_that_is_not_one_says_what_to_do() {
+    let token = Token::new();
+    let missing = token.certdesk(&["--store", &format!("pkcs11:{MODULE}#token=No Such Card"), "--json", "list"]);
+    assert_eq!(missing.status.code(), Some(1));
+    let message = json_of(&missing)["error"]["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("insert the card") && message.contains("certdesk tokens"), "{message}");
+
+    let login_elsewhere = token.certdesk(&["--store", "nss:/nonexistent", "--json", "--login", "list"]);
+    assert_eq!(json_of(&login_elsewhere)["error"]["kind"], "invalid_input");
+}
+
+/// The key never leaves the token: the handshake's signature is made there
+/// (`C_Sign`, ECDSA P-256 here) after a login, and OpenSSL's `s_server`,
+/// asking for a certificate from the card's CA, accepts it.
+#[test]
+fn the_probe_signs_on_the_token_and_openssl_s_server_accepts_it() {
+    let token = Token::new();
+    let dir = token.dir.path();
+    let server_ca = Ca::new(dir, "Server CA");
+    let mut server = Leaf::new("server", "/CN=localhost", -1, 300);
+    server.extensions = "localhost";
+    issue(&server_ca, dir, &server, time::OffsetDateTime::now_utc());
+    let card_ca = dir.join("ca-CardIssuingCA").join("ca.pem");
+    let site = OpensslServer::start(dir, &card_ca);
+    let (_, _, new) = by_expiry(&token.list(true));
+    let id = new["id"].as_str().unwrap();
+    let spec = token.spec();
+    let address = format!("localhost:{}", site.port);
+    let probe = |extra: &[&str]| {
+        let mut args = vec!["--store", spec.as_str(), "--json"];
+        args.extend_from_slice(extra);
+        args.extend(["probe", address.as_str(), "--identity", id]);
+        let out = Command::new(env!("CARGO_BIN_EXE_certdesk"))
+            .args(args.iter().map(|a| {
+                if *a == "PIN_FILE" {
+                    dir.join("pin.txt").display().to_string()
+                } else {
+                    a.to_string()
+                }
+            }))
+            .env("SOFTHSM2_CONF", &token.conf)
+            .env("SSL_CERT_FILE", server_ca.pem())
+            .env_remove("HTTPS_PROXY")
+            .env_remove("https_proxy")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        (out.status.code(), json_of(&out))
+    };
+    let (code, without_pin) = probe(&[]);
+    assert_eq!(code, Some(2), "{without_pin}");
+    assert!(without_pin["error"]["message"].as_str().unwrap().contains("--login"), "{without_pin}");
+
+    let (code, report) = probe(&["--login", "--pin-file", "PIN_FILE"]);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(report["handshake"]["result"], "accepted", "{report}");
+    assert_eq!(report["requested_cas"], serde_json::json!(["O=Example Trust,CN=Card Issuing CA"]), "{report}");
+}
