@@ -44,7 +44,8 @@ fn open_overview(
     let spec = state.store();
     let window = state.renewal_window();
     move || {
-        let store = spec.open()?;
+        // The window shows the present cards and tokens beside the store.
+        let store = spec.open_with_tokens(&[])?;
         let overview = Overview::of(&*store, time::OffsetDateTime::now_utc(), window)?;
         Ok((store, overview))
     }

@@ -1,6 +1,8 @@
 //! The certdesk desktop app: a window over certdesk-core.
 
 mod commands;
+#[cfg(target_os = "linux")]
+mod handover;
 mod ipc_error;
 mod launch;
 mod opened;
@@ -16,6 +18,10 @@ pub use state::AppState;
 
 pub fn run() {
     launch::started();
+    #[cfg(target_os = "linux")]
+    if handover::to_running_instance() {
+        std::process::exit(0);
+    }
     if let Err(message) = webview::available() {
         webview::tell_the_user(message);
         std::process::exit(3);

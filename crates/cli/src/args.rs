@@ -26,6 +26,11 @@ pub struct Cli {
           value_parser = clap::value_parser!(u32).range(0..=i64::from(RenewalWindow::MAX_DAYS)))]
     pub within: u32,
 
+    /// List the present cards and tokens beside the store (the default when
+    /// --store is not given); a Firefox profile adds its security devices
+    #[arg(long, global = true)]
+    pub tokens: bool,
+
     /// Log in to the card or token (--store pkcs11:…) first, so its private
     /// objects show too; the PIN is asked for (hidden), or read with --pin-file
     #[arg(long, global = true)]

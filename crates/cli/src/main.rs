@@ -71,7 +71,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
             return Ok(ExitCode::SUCCESS);
         }
         Command::Tokens { module } => {
-            let modules = actions::tokens::modules_for(&cli.store_spec()?, module);
+            let modules = cli.store_spec()?.token_modules(module);
             let report = actions::tokens::tokens(&modules, transfer::ListLanguage::from_locale(&locale()));
             output::tokens(&report, cli.json);
             return Ok(ExitCode::SUCCESS);
@@ -246,7 +246,7 @@ fn confirm(yes: bool, ask: impl FnOnce() -> bool) -> Result<(), Error> {
 fn open_store(cli: &Cli) -> Result<Box<dyn certdesk_core::Keystore>, Error> {
     let spec = cli.store_spec()?;
     if !cli.login {
-        return spec.open();
+        return if cli.store.is_none() || cli.tokens { spec.open_with_tokens(&[]) } else { spec.open() };
     }
     let certdesk_core::StoreSpec::Token { module, token } = &spec else {
         return Err(Error::InvalidInput(

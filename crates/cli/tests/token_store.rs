@@ -9,102 +9,47 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 use support::*;
 
-const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+const MODULE: &str = SOFTHSM_MODULE;
 const LABEL: &str = "certdesk テスト";
-const PIN: &str = "4826-pin";
-const SO_PIN: &str = "so-7731";
+const PIN: &str = TOKEN_PIN;
+const SO_PIN: &str = TOKEN_SO_PIN;
 
 struct Token {
     dir: tempfile::TempDir,
     conf: PathBuf,
+    soft: SoftToken,
+    ca: Ca,
 }
 
 impl Token {
-    /// A SoftHSM2 token of its own (its own configuration and folder), with
-    /// an expired certificate, its renewal (each with its key) and their CA.
+    /// A SoftHSM2 token of its own with an expired certificate, its renewal
+    /// (each with its key) and their CA.
     fn new() -> Token {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("tokens")).unwrap();
-        let conf = dir.path().join("softhsm2.conf");
-        std::fs::write(
-            &conf,
-            format!("directories.tokendir = {}\nobjectstore.backend = file\n", dir.path().join("tokens").display()),
-        )
-        .unwrap();
-        let token = Token { dir, conf };
-        token.tool(&["--init-token", "--slot-index", "0", "--label", LABEL, "--so-pin", "env:SO_PIN"]);
-        token.tool(&[
-            "--token-label",
-            LABEL,
-            "--login",
-            "--login-type",
-            "so",
-            "--so-pin",
-            "env:SO_PIN",
-            "--init-pin",
-            "--new-pin",
-            "env:TOKEN_PIN",
-        ]);
-
-        let out = token.dir.path();
+        let out = dir.path();
+        let soft = SoftToken::new(out, LABEL);
         let ca = Ca::new(out, "Card Issuing CA");
-        let now = time::OffsetDateTime::now_utc();
         for (file, id, from, until) in [("old", "01", -400, -5), ("new", "02", -5, 360)] {
-            let cert = issue(&ca, out, &Leaf::new(file, "/CN=山田 太郎/O=カード株式会社", from, until), now);
-            let der = out.join(format!("{file}.der"));
-            run(Command::new("openssl").args(["x509", "-outform", "der", "-in"]).arg(&cert).arg("-out").arg(&der));
-            let key = out.join(format!("{file}.key.der"));
-            run(Command::new("openssl")
-                .args(["pkcs8", "-topk8", "-nocrypt", "-outform", "der", "-in"])
-                .arg(out.join(format!("{file}.key")))
-                .arg("-out")
-                .arg(&key));
-            token.write(&key, "privkey", id, &format!("{file} key"));
-            token.write(&der, "cert", id, "山田 太郎");
+            soft.put_identity(
+                &ca,
+                out,
+                &Leaf::new(file, "/CN=山田 太郎/O=カード株式会社", from, until),
+                id,
+                "山田 太郎",
+            );
         }
-        let ca_der = out.join("ca.der");
-        run(Command::new("openssl").args(["x509", "-outform", "der", "-in"]).arg(ca.pem()).arg("-out").arg(&ca_der));
-        token.write(&ca_der, "cert", "09", "Card Issuing CA");
-        token
-    }
-
-    fn tool(&self, args: &[&str]) -> Output {
-        run(Command::new("pkcs11-tool")
-            .args(["--module", MODULE])
-            .args(args)
-            .env("SOFTHSM2_CONF", &self.conf)
-            .env("SO_PIN", SO_PIN)
-            .env("TOKEN_PIN", PIN))
-    }
-
-    fn write(&self, file: &Path, kind: &str, id: &str, label: &str) {
-        let file = file.to_str().unwrap();
-        self.tool(&[
-            "--token-label",
-            LABEL,
-            "--login",
-            "--pin",
-            "env:TOKEN_PIN",
-            "--write-object",
-            file,
-            "--type",
-            kind,
-            "--id",
-            id,
-            "--label",
-            label,
-        ]);
+        soft.put_certificate(&ca.pem(), "09", "Card Issuing CA");
+        Token { conf: soft.conf.clone(), dir, soft, ca }
     }
 
     fn objects(&self) -> String {
-        let out = self.tool(&["--token-label", LABEL, "--login", "--pin", "env:TOKEN_PIN", "--list-objects"]);
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        self.soft.objects()
     }
 
     fn spec(&self) -> String {
@@ -168,8 +113,9 @@ fn a_token_s_certificates_are_listed_before_and_after_a_login_and_a_renewal_on_i
     let before = token.list(false);
     assert_eq!(before.len(), 3, "{before:#?}");
     let (ca, old, new) = by_expiry(&before);
-    // Before a login SoftHSM hides its private keys: a personal certificate may have one there.
-    assert_eq!(new["key"], "hardware_or_unknown", "{new:#}");
+    // Before a login SoftHSM hides its private keys: a personal certificate is taken to have one there.
+    assert_eq!(new["key"], "on_token", "{new:#}");
+    assert_eq!(new["exportable"], false, "a card's key is never exported: {new:#}");
     assert_eq!(ca["key"], "none", "{ca:#}");
     assert_eq!(new["store"], token.spec());
     assert_eq!(new["name"], "山田 太郎");
@@ -343,4 +289,55 @@ fn the_probe_signs_on_the_token_and_openssl_s_server_accepts_it() {
     assert_eq!(code, Some(0), "{report}");
     assert_eq!(report["handshake"]["result"], "accepted", "{report}");
     assert_eq!(report["requested_cas"], serde_json::json!(["O=Example Trust,CN=Card Issuing CA"]), "{report}");
+}
+
+/// Without `--store` the list is the OS store's (NSS here) with the present
+/// tokens beside it: a renewal on the card supersedes the certificate in
+/// the database, a deletion goes to the store that holds the certificate,
+/// and the card's stays refused.
+#[test]
+fn the_default_view_shows_the_card_beside_the_database_and_sends_each_action_to_its_holder() {
+    let token = Token::new();
+    let dir = token.dir.path();
+    let home = dir.join("home");
+    let db = home.join(".pki/nssdb");
+    std::fs::create_dir_all(&db).unwrap();
+    new_nss_db(&db);
+    let ca = &token.ca;
+    issue(ca, dir, &Leaf::new("stored", "/CN=山田 太郎/O=カード株式会社", -800, -400), time::OffsetDateTime::now_utc());
+    let p12 = pkcs12(dir, "stored", "山田 (PC)", None);
+    let password = dir.join("password.txt");
+    std::fs::write(&password, PASSWORD).unwrap();
+    run(support::certdesk(&db).arg("import").arg(&p12).arg("--password-file").arg(&password));
+
+    let default_view = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_certdesk"))
+            .args(args)
+            .env("HOME", &home)
+            .env("SOFTHSM2_CONF", &token.conf)
+            .env("NO_COLOR", "1")
+            .env_remove("CERTDESK_STORE")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = default_view(&["--json", "list"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let entries = json_of(&out).as_array().unwrap().clone();
+    let stored = entries.iter().find(|e| e["store"].as_str().unwrap().starts_with("nss:")).cloned().unwrap();
+    // Read through p11-kit's proxy, where SoftHSM2 is registered as a real card's module would be.
+    let on_card: Vec<&Value> =
+        entries.iter().filter(|e| e["store"].as_str().unwrap().ends_with(&format!("#token={LABEL}"))).collect();
+    assert_eq!((entries.len(), on_card.len()), (3, 2), "the database's one and the card's two: {entries:#?}");
+    let newest = on_card.iter().find(|e| e["status"] == "valid").unwrap();
+    assert_eq!(stored["superseded_by"], newest["id"], "the card's renewal supersedes the stored one: {stored:#}");
+
+    let card_old = on_card.iter().find(|e| e["status"] == "expired").unwrap()["id"].as_str().unwrap().to_owned();
+    let refused = default_view(&["--json", "delete", &card_old, "--yes"]);
+    assert_eq!(json_of(&refused)["error"]["kind"], "unsupported");
+    let deleted = default_view(&["--json", "delete", stored["id"].as_str().unwrap(), "--yes"]);
+    assert!(deleted.status.success(), "{}", String::from_utf8_lossy(&deleted.stdout));
+    let after = json_of(&default_view(&["--json", "list"])).as_array().unwrap().len();
+    assert_eq!(after, 2, "the database's certificate is gone, the card's two stay");
+    assert!(nss_nicknames(&db).iter().all(|n| !n.contains("山田")), "{:?}", nss_nicknames(&db));
 }

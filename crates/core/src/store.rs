@@ -24,6 +24,7 @@ pub mod pkcs11;
 pub mod signing;
 #[cfg(windows)]
 pub mod windows;
+pub mod with_tokens;
 
 /// A store of personal certificates and their private keys.
 pub trait Keystore: Send + Sync {
@@ -191,6 +192,44 @@ impl StoreSpec {
                 why: "this kind of store does not exist on this computer".into(),
             }),
         }
+    }
+}
+
+impl StoreSpec {
+    /// The store with the present cards and tokens beside it (the app's
+    /// view, and the CLI's when no `--store` is given); a token spec is
+    /// opened as it is.
+    pub fn open_with_tokens(&self, added_modules: &[PathBuf]) -> Result<Box<dyn Keystore>> {
+        let store = self.open()?;
+        if matches!(self, StoreSpec::Token { .. }) {
+            return Ok(store);
+        }
+        Ok(Box::new(with_tokens::WithTokens::new(store, &self.token_modules(added_modules))))
+    }
+
+    /// The PKCS#11 modules to read with this store: the usual ones of this
+    /// computer, the store's own when it is a token, a Firefox profile's
+    /// security devices (`pkcs11.txt`) when it is that profile, and the ones
+    /// the user added; each once.
+    pub fn token_modules(&self, added: &[PathBuf]) -> Vec<PathBuf> {
+        let mut modules = pkcs11::default_modules();
+        match self {
+            StoreSpec::Token { module, .. } => modules.push(module.clone()),
+            StoreSpec::Nss { dir, .. } => {
+                if let Ok(text) = std::fs::read_to_string(dir.join("pkcs11.txt")) {
+                    modules.extend(pkcs11::modules_in_pkcs11_txt(&text));
+                }
+            }
+            _ => {}
+        }
+        modules.extend(added.iter().cloned());
+        let mut unique: Vec<PathBuf> = Vec::new();
+        for module in modules {
+            if !unique.contains(&module) {
+                unique.push(module);
+            }
+        }
+        unique
     }
 }
 

@@ -89,12 +89,17 @@ impl App {
     /// The same, with `args` on the app's command line (the files a file
     /// manager hands it).
     pub fn launch_with(store: &Path, lang: &str, args: &[&Path]) -> App {
-        App::start(store, lang, args, None)
+        App::start(store, lang, args, None, &[])
+    }
+
+    /// The app with `env` set too (`SOFTHSM2_CONF`, for a token of the test's own).
+    pub fn launch_with_env(store: &Path, lang: &str, env: &[(&str, &Path)]) -> App {
+        App::start(store, lang, &[], None, env)
     }
 
     /// The app on a D-Bus session bus of its own, where a second launch finds it.
     pub fn launch_on_bus(store: &Path, lang: &str, bus: &SessionBus) -> App {
-        App::start(store, lang, &[], Some(bus))
+        App::start(store, lang, &[], Some(bus), &[])
     }
 
     /// The app binary under test, started as a file manager starts it for
@@ -110,7 +115,7 @@ impl App {
         again
     }
 
-    fn start(store: &Path, lang: &str, args: &[&Path], bus: Option<&SessionBus>) -> App {
+    fn start(store: &Path, lang: &str, args: &[&Path], bus: Option<&SessionBus>, env: &[(&str, &Path)]) -> App {
         let app = app_binary();
         let config = tempfile::tempdir().unwrap();
         let (port, native_port) = (free_port(), free_port());
@@ -119,6 +124,7 @@ impl App {
         // desktop's own bus is never used, where a certdesk may be running (an
         // unset address would make zbus try $XDG_RUNTIME_DIR/bus).
         driver.env("DBUS_SESSION_BUS_ADDRESS", bus.map_or("unix:path=/nonexistent/certdesk-e2e", |b| &b.address));
+        driver.envs(env.iter().copied());
         let driver = driver
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("CERTDESK_STORE", format!("nss:{}", store.display()))

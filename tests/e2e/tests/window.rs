@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use certdesk_e2e::{keys, App, SessionBus};
-use fixtures::{copy_dir, issue, new_nss_db, nss_keys, nss_nicknames, pkcs12_with_password, run, Ca, Leaf};
+use fixtures::{copy_dir, issue, new_nss_db, nss_keys, nss_nicknames, pkcs12_with_password, run, Ca, Leaf, SoftToken};
 use serde_json::json;
 
 const FILE_PASSWORD: &str = "fixture-pass";
@@ -218,6 +218,8 @@ fn a_second_launch_hands_its_files_to_the_running_window_and_exits() {
     app.wait_for_text("二つ目.p12");
     password.type_text(IMPORT_PASSWORD);
     password.type_text(keys::ENTER);
+    // The password opens the file's summary; its Import button replaces the password step's.
+    app.wait_for_text("Allow this key to be exported later");
     app.find("[role=dialog] button.primary").click();
     app.wait_for_text("Imported 1 certificate");
     assert!(nicknames(&db).contains("Newcomer"), "NSS lists it:\n{}", nicknames(&db));
@@ -705,4 +707,39 @@ fn dropping_a_pfx_file_on_the_window_opens_its_import_and_installs_it() {
     row(&app, "Newcomer Suzuki");
     assert!(nicknames(&db).contains("Newcomer"), "NSS lists it:\n{}", nicknames(&db));
     assert!(nss_keys(&db).iter().any(|k| k.contains("Newcomer")), "with its key: {:?}", nss_keys(&db));
+}
+
+/// A card's certificates are listed beside the store's: a SoftHSM2 token
+/// (registered with p11-kit, as OpenSC is for real cards) holding a newer
+/// certificate of Hanako's, which supersedes the database's, and a key the
+/// token hides until a login.
+#[test]
+fn a_card_s_certificates_are_listed_beside_the_store_s_and_its_renewal_supersedes_theirs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("nssdb");
+    copy_dir(&template().db, &db);
+    let card = SoftToken::new(tmp.path(), "社員証カード");
+    let root = &template().dir;
+    let ca = Ca { dir: root.join("ca-EnterprisePremiumCAG2"), name: "Enterprise Premium CA - G2".into() };
+    card.put_identity(
+        &ca,
+        tmp.path(),
+        &Leaf::new("hanako-card", "/CN=Hanako Renewal/O=Example Corp", -1, 900),
+        "01",
+        "Hanako card",
+    );
+    let app = App::launch_with_env(&db, "en_US.UTF-8", &[("SOFTHSM2_CONF", &card.conf)]);
+    app.find("[role=option]");
+    let texts = app.wait_for("the card's row beside the database's", || {
+        let texts = row_texts(&app, "Hanako Renewal");
+        texts.iter().any(|t| t.contains("On the card: cannot be exported")).then_some(texts)
+    });
+    assert_eq!(texts.len(), 3, "two in the database, one on the card: {texts:?}");
+    let dimmed = texts.iter().filter(|t| t.ends_with("[dimmed]")).count();
+    assert_eq!(dimmed, 2, "the card's renewal supersedes both stored ones: {texts:?}");
+    assert!(
+        texts.iter().any(|t| t.contains("On the card: cannot be exported") && !t.ends_with("[dimmed]")),
+        "{texts:?}"
+    );
+    app.screenshot("card-beside-store");
 }

@@ -281,3 +281,99 @@ impl Drop for OpensslServer {
         let _ = self.child.wait();
     }
 }
+
+/// The PINs of the SoftHSM2 tokens the tests make; they reach `pkcs11-tool`
+/// through its `env:` form, never its command line.
+pub const TOKEN_PIN: &str = "4826-pin";
+pub const TOKEN_SO_PIN: &str = "so-7731";
+pub const SOFTHSM_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+
+/// A SoftHSM2 token standing in for a smart card, with a configuration and
+/// folder of its own (`SOFTHSM2_CONF` points a program at it), set up and
+/// written to by OpenSC's `pkcs11-tool`.
+pub struct SoftToken {
+    pub conf: PathBuf,
+    pub label: String,
+}
+
+impl SoftToken {
+    pub fn new(dir: &Path, label: &str) -> SoftToken {
+        let tokens = dir.join("softhsm-tokens");
+        std::fs::create_dir_all(&tokens).unwrap();
+        let conf = dir.join("softhsm2.conf");
+        std::fs::write(&conf, format!("directories.tokendir = {}\nobjectstore.backend = file\n", tokens.display()))
+            .unwrap();
+        let token = SoftToken { conf, label: label.to_owned() };
+        token.tool(&["--init-token", "--slot-index", "0", "--label", label, "--so-pin", "env:SO_PIN"]);
+        token.tool(&[
+            "--token-label",
+            label,
+            "--login",
+            "--login-type",
+            "so",
+            "--so-pin",
+            "env:SO_PIN",
+            "--init-pin",
+            "--new-pin",
+            "env:TOKEN_PIN",
+        ]);
+        token
+    }
+
+    pub fn tool(&self, args: &[&str]) -> Output {
+        run(Command::new("pkcs11-tool")
+            .args(["--module", SOFTHSM_MODULE])
+            .args(args)
+            .env("SOFTHSM2_CONF", &self.conf)
+            .env("SO_PIN", TOKEN_SO_PIN)
+            .env("TOKEN_PIN", TOKEN_PIN))
+    }
+
+    /// Writes a DER object (`kind`: cert or privkey) with `id` and `label`.
+    pub fn write(&self, file: &Path, kind: &str, id: &str, label: &str) {
+        let file = file.to_str().unwrap();
+        let token = self.label.clone();
+        self.tool(&[
+            "--token-label",
+            &token,
+            "--login",
+            "--pin",
+            "env:TOKEN_PIN",
+            "--write-object",
+            file,
+            "--type",
+            kind,
+            "--id",
+            id,
+            "--label",
+            label,
+        ]);
+    }
+
+    /// Issues `leaf` from `ca` and puts its key and certificate on the token under `id`.
+    pub fn put_identity(&self, ca: &Ca, out: &Path, leaf: &Leaf<'_>, id: &str, label: &str) {
+        let cert = issue(ca, out, leaf, OffsetDateTime::now_utc());
+        let key = out.join(format!("{}.key.der", leaf.file));
+        run(openssl(out)
+            .args(["pkcs8", "-topk8", "-nocrypt", "-outform", "der", "-in"])
+            .arg(out.join(format!("{}.key", leaf.file)))
+            .arg("-out")
+            .arg(&key));
+        self.write(&key, "privkey", id, &format!("{label} key"));
+        self.put_certificate(&cert, id, label);
+    }
+
+    /// Puts a PEM certificate on the token under `id`.
+    pub fn put_certificate(&self, pem: &Path, id: &str, label: &str) {
+        let der = pem.with_extension("der");
+        run(openssl(pem.parent().unwrap()).args(["x509", "-outform", "der", "-in"]).arg(pem).arg("-out").arg(&der));
+        self.write(&der, "cert", id, label);
+    }
+
+    /// What `pkcs11-tool --list-objects` shows after a login.
+    pub fn objects(&self) -> String {
+        let token = self.label.clone();
+        let out = self.tool(&["--token-label", &token, "--login", "--pin", "env:TOKEN_PIN", "--list-objects"]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}

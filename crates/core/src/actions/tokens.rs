@@ -7,33 +7,8 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::store::pkcs11::{self, ModuleSurvey, TokenSurvey};
-use crate::store::StoreSpec;
 use crate::token::{pin_advice, PinState};
 use crate::transfer::ListLanguage;
-
-/// The modules to read for `store`: the usual ones of this computer, the
-/// store's own when it is a token, a Firefox profile's security devices
-/// when it is that profile, and the ones the user added; each once.
-pub fn modules_for(store: &StoreSpec, added: &[PathBuf]) -> Vec<PathBuf> {
-    let mut modules = pkcs11::default_modules();
-    match store {
-        StoreSpec::Token { module, .. } => modules.push(module.clone()),
-        StoreSpec::Nss { dir, .. } => {
-            if let Ok(text) = std::fs::read_to_string(dir.join("pkcs11.txt")) {
-                modules.extend(pkcs11::modules_in_pkcs11_txt(&text));
-            }
-        }
-        _ => {}
-    }
-    modules.extend(added.iter().cloned());
-    let mut unique: Vec<PathBuf> = Vec::new();
-    for module in modules {
-        if !unique.contains(&module) {
-            unique.push(module);
-        }
-    }
-    unique
-}
 
 /// One token as `certdesk tokens` and the app show it: its state and, when
 /// its PIN needs care, what to do, in the user's language.

@@ -235,6 +235,11 @@ impl TokenStore {
         Ok(store)
     }
 
+    /// Whether `identity` was listed from one of this module's tokens.
+    pub fn holds(&self, identity: &Identity) -> bool {
+        identity.store.strip_prefix(&spec_of(&self.module, None)).is_some_and(|rest| rest.starts_with("#token="))
+    }
+
     /// Logs in with `pin` before listing, so private objects show too. The
     /// PIN is kept only as long as this store, and zeroised with it.
     pub fn with_pin(mut self, pin: Secret) -> TokenStore {
@@ -359,12 +364,12 @@ impl TokenStore {
                 continue;
             }
             let paired = id.as_ref().is_some_and(|id| !id.is_empty());
-            let key = if paired && key_ids.contains(id.as_ref().expect("paired")) {
+            // Before a login a token hides its private keys: a personal
+            // certificate with an id is taken to have one there, which (like
+            // every key on a card) signs there and is never exported.
+            let shown = paired && key_ids.contains(id.as_ref().expect("paired"));
+            let key = if shown || (paired && hidden_keys && !certificate.is_ca) {
                 KeyStatus::OnToken
-            } else if paired && hidden_keys && !certificate.is_ca {
-                // Before a login the token hides its private keys: a personal
-                // certificate with an id may well have one there.
-                KeyStatus::HardwareOrUnknown
             } else {
                 KeyStatus::None
             };
