@@ -43,9 +43,11 @@ fn open_overview(
 ) -> impl FnOnce() -> certdesk_core::Result<(Box<dyn certdesk_core::Keystore>, Overview)> {
     let spec = state.store();
     let window = state.renewal_window();
+    let password = state.database_password();
+    let added_modules = state.settings().token_modules;
     move || {
         // The window shows the present cards and tokens beside the store.
-        let store = spec.open_with_tokens(&[])?;
+        let store = spec.open_with_tokens(&added_modules, password.as_ref())?;
         let overview = Overview::of(&*store, time::OffsetDateTime::now_utc(), window)?;
         Ok((store, overview))
     }
@@ -147,6 +149,19 @@ fn read_listing(state: &AppState) -> impl FnOnce() -> certdesk_core::Result<Read
     }
 }
 
+/// Checks the Primary Password of the store (an NSS database that
+/// answered `database_locked`) and keeps it, in memory, for this run; the
+/// window lists again after it.
+#[tauri::command]
+pub async fn unlock_store(state: State<'_, AppState>, password: Secret) -> Reply<()> {
+    let spec = state.store();
+    let checked = spec.clone();
+    let kept = password.clone();
+    off_ui_thread(move || checked.check_database_password(&password)).await?;
+    state.keep_database_password(spec, kept);
+    Ok(())
+}
+
 #[tauri::command]
 pub async fn certificate_details(state: State<'_, AppState>, id: String) -> Reply<Details> {
     let open = open_overview(&state);
@@ -194,9 +209,10 @@ pub async fn import_file(
     exportable: bool,
 ) -> Reply<ImportOutcome> {
     let spec = state.store();
+    let database_password = state.database_password();
     off_ui_thread(move || {
         let bytes = transfer::read_file(&path)?;
-        let store = spec.open()?;
+        let store = spec.open_with_password(database_password.as_ref())?;
         transfer::import_file(&*store, &bytes, &password, exportable)
     })
     .await
@@ -425,6 +441,41 @@ pub async fn get_settings(state: State<'_, AppState>) -> Reply<SettingsView> {
         })
     })
     .await
+}
+
+/// The present cards that show more once unlocked with their PIN, each
+/// with its PIN state's advice in the window's language.
+#[tauri::command]
+pub async fn cards_to_unlock(state: State<'_, AppState>, language: String) -> Reply<Vec<actions::tokens::TokenAdvice>> {
+    let modules = state.store().token_modules(&state.settings().token_modules);
+    let language = transfer::ListLanguage::from_locale(&language);
+    off_ui_thread(move || Ok(actions::tokens::cards_to_unlock(&modules, language))).await
+}
+
+/// Unlocks a card (`store`: its `pkcs11:…#token=LABEL`) for this run; the
+/// PIN is used once and dropped. `pin` is none on a PIN-pad reader.
+#[tauri::command]
+pub async fn unlock_card(store: String, pin: Option<Secret>) -> Reply<()> {
+    let spec: certdesk_core::StoreSpec = store.parse()?;
+    off_ui_thread(move || actions::tokens::unlock_card(&spec, pin.as_ref())).await
+}
+
+/// Locks every card unlocked this run again.
+#[tauri::command]
+pub async fn lock_cards() -> Reply<()> {
+    off_ui_thread(|| {
+        certdesk_core::store::pkcs11::lock_all();
+        Ok(())
+    })
+    .await
+}
+
+/// Reads a PKCS#11 module the user is adding in the settings: its library
+/// and tokens, or why it cannot be used.
+#[tauri::command]
+pub async fn check_token_module(path: PathBuf, language: String) -> Reply<actions::tokens::ModuleReport> {
+    let language = transfer::ListLanguage::from_locale(&language);
+    off_ui_thread(move || actions::tokens::check_module(&path, language)).await
 }
 
 /// `store_chosen`: the user picked the store in this dialog; otherwise

@@ -47,6 +47,7 @@ pub fn run() {
 pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder.invoke_handler(tauri::generate_handler![
         commands::list_certificates,
+        commands::unlock_store,
         commands::search_certificates,
         commands::certificate_details,
         commands::inspect_file,
@@ -62,6 +63,10 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::list_trust,
         commands::get_settings,
         commands::save_settings,
+        commands::check_token_module,
+        commands::cards_to_unlock,
+        commands::unlock_card,
+        commands::lock_cards,
         commands::reveal_in_folder,
         commands::opened_files,
         commands::files_to_open,

@@ -2,7 +2,7 @@
 //! saved atomically (a temp file and a rename), so a crash mid-save leaves
 //! the previous settings.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -15,11 +15,19 @@ pub struct Settings {
     pub language: String,
     /// A store spec (`nss:/path`); `None` is the platform's default store.
     pub store: Option<String>,
+    /// PKCS#11 modules the user added (a card vendor's), read beside the
+    /// usual ones; each was loaded once when it was added.
+    pub token_modules: Vec<PathBuf>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { renewal_days: certdesk_core::RenewalWindow::DEFAULT_DAYS, language: "auto".into(), store: None }
+        Settings {
+            renewal_days: certdesk_core::RenewalWindow::DEFAULT_DAYS,
+            language: "auto".into(),
+            store: None,
+            token_modules: Vec::new(),
+        }
     }
 }
 
@@ -59,11 +67,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("deeper/settings.json");
         assert_eq!(Settings::load(&path), Settings::default());
-        let chosen = Settings { renewal_days: 30, language: "ja".into(), store: Some("nss:/tmp/x".into()) };
+        let chosen = Settings {
+            renewal_days: 30,
+            language: "ja".into(),
+            store: Some("nss:/tmp/x".into()),
+            token_modules: vec![PathBuf::from("/opt/カード/lib/vendor-pkcs11.so")],
+        };
         chosen.save(&path).unwrap();
         assert_eq!(Settings::load(&path), chosen);
         std::fs::write(&path, b"{ not json").unwrap();
         assert_eq!(Settings::load(&path), Settings::default());
+        std::fs::write(&path, br#"{"renewal_days": 60, "language": "en", "store": null}"#).unwrap();
+        assert_eq!(Settings::load(&path).token_modules, Vec::<PathBuf>::new(), "an older file has no modules");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::sync::mpsc::Receiver;
 use std::sync::Mutex;
 
 use certdesk_core::actions::{OpenedFile, SearchIndex};
-use certdesk_core::StoreSpec;
+use certdesk_core::{Secret, StoreSpec};
 
 use crate::commands::ReadListing;
 use crate::settings::Settings;
@@ -32,6 +32,9 @@ pub struct AppState {
     /// The files the app was started on (a double-click on a .pfx in the
     /// file manager) or a second launch handed it, until the window takes them.
     opened_files: Mutex<Vec<OpenedFile>>,
+    /// The Primary Password entered for an NSS database this run, with the
+    /// store it opens: in memory only, never saved, gone when the app closes.
+    database_password: Mutex<Option<(StoreSpec, Secret)>>,
 }
 
 impl AppState {
@@ -45,6 +48,7 @@ impl AppState {
             first_listing: Mutex::new(None),
             searched: Mutex::default(),
             opened_files: Mutex::default(),
+            database_password: Mutex::default(),
         }
     }
 
@@ -57,6 +61,7 @@ impl AppState {
             first_listing: Mutex::new(None),
             searched: Mutex::default(),
             opened_files: Mutex::default(),
+            database_password: Mutex::default(),
         }
     }
 
@@ -117,6 +122,19 @@ impl AppState {
         *self.settings.lock().unwrap_or_else(|e| e.into_inner()) = settings;
     }
 
+    /// The Primary Password entered for the store open now; none once
+    /// another store was chosen.
+    pub fn database_password(&self) -> Option<Secret> {
+        let current = self.store();
+        let kept = self.database_password.lock().unwrap_or_else(|e| e.into_inner());
+        kept.as_ref().filter(|(store, _)| *store == current).map(|(_, password)| password.clone())
+    }
+
+    /// Keeps `password`, checked against `store`, for the rest of this run.
+    pub fn keep_database_password(&self, store: StoreSpec, password: Secret) {
+        *self.database_password.lock().unwrap_or_else(|e| e.into_inner()) = Some((store, password));
+    }
+
     pub fn renewal_window(&self) -> time::Duration {
         // A hand-edited settings file may hold any number: outside the window's range it means the default.
         certdesk_core::RenewalWindow::of_days(self.settings().renewal_days).unwrap_or_default().duration()
@@ -129,6 +147,18 @@ mod tests {
 
     fn started_with_an_override() -> AppState {
         AppState::for_store("nss:/given/for/this/run".parse().unwrap())
+    }
+
+    #[test]
+    fn a_primary_password_opens_only_the_store_it_was_entered_for() {
+        let state = started_with_an_override();
+        assert!(state.database_password().is_none());
+        state.keep_database_password(state.store(), Secret::from("primary 主"));
+        assert_eq!(state.database_password().map(|p| p.expose().to_owned()).as_deref(), Some("primary 主"));
+        let mut settings = state.settings();
+        settings.store = Some("nss:/another".into());
+        state.replace_settings(settings, true);
+        assert!(state.database_password().is_none(), "another store does not get it");
     }
 
     #[test]

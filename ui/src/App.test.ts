@@ -32,7 +32,7 @@ function backend(overrides: Record<string, (args: Record<string, unknown>) => un
       case 'search_certificates': // a stand-in for the core's rule: subject text, any case
         return store.flatMap((e, i) => (e.subject.toLowerCase().includes(String(args.text).toLowerCase()) ? [i] : []));
       case 'get_settings':
-        return { settings: { renewal_days: 90, language, store: null }, store: 'nss:/tmp/db', store_choices: [{ spec: 'nss:/tmp/db', kind: 'default', label: '' }], store_is_choosable: true, renewal_max_days: 3650 };
+        return { settings: { renewal_days: 90, language, store: null, token_modules: [] }, store: 'nss:/tmp/db', store_choices: [{ spec: 'nss:/tmp/db', kind: 'default', label: '' }], store_is_choosable: true, renewal_max_days: 3650 };
       case 'save_settings':
         language = (args.settings as { language: string }).language;
         return null;
@@ -272,13 +272,13 @@ describe('preferences and settings', () => {
     await fireEvent.change(await dialog.findByLabelText('Language'), { target: { value: 'ja' } });
     await fireEvent.click(dialog.getByRole('button', { name: 'Save' }));
     expect(await screen.findByRole('button', { name: 'インポート…' })).toBeTruthy();
-    expect(calls.find((c) => c.cmd === 'save_settings')?.args.settings).toEqual({ renewal_days: 90, language: 'ja', store: null });
+    expect(calls.find((c) => c.cmd === 'save_settings')?.args.settings).toEqual({ renewal_days: 90, language: 'ja', store: null, token_modules: [] });
   });
 
   it('saves a store given for this run (CERTDESK_STORE) only when it is chosen', async () => {
     const calls = backend({
       get_settings: () => ({
-        settings: { renewal_days: 90, language: 'auto', store: null },
+        settings: { renewal_days: 90, language: 'auto', store: null, token_modules: [] },
         store: 'nss:/run/only',
         store_choices: [{ spec: 'nss:/home/me/.pki/nssdb', kind: 'default', label: '' }],
         store_is_choosable: true,
@@ -294,14 +294,60 @@ describe('preferences and settings', () => {
     await fireEvent.input(dialog.getByLabelText(/Show "expiring soon"/), { target: { value: '30' } });
     await fireEvent.click(dialog.getByRole('button', { name: 'Save' }));
     await waitFor(() => expect(saved()).toHaveLength(1));
-    expect(saved()[0]).toEqual({ settings: { renewal_days: 30, language: 'auto', store: null }, storeChosen: false });
+    expect(saved()[0]).toEqual({ settings: { renewal_days: 30, language: 'auto', store: null, token_modules: [] }, storeChosen: false });
 
     await fireEvent.click(await screen.findByRole('button', { name: 'Settings' }));
     dialog = within(await screen.findByRole('dialog'));
     await fireEvent.click(await dialog.findByLabelText(/The shared NSS database/));
     await fireEvent.click(dialog.getByRole('button', { name: 'Save' }));
     await waitFor(() => expect(saved()).toHaveLength(2));
-    expect(saved()[1]).toEqual({ settings: { renewal_days: 90, language: 'auto', store: null }, storeChosen: true });
+    expect(saved()[1]).toEqual({ settings: { renewal_days: 90, language: 'auto', store: null, token_modules: [] }, storeChosen: true });
+  });
+});
+
+describe('cards and tokens in the settings', () => {
+  it('adds a module the core could read, refuses one it could not, and saves the list', async () => {
+    const calls = backend({
+      check_token_module: (args) => {
+        if (args.path === '/home/me/notes.txt') throw { kind: 'invalid_input', message: '/home/me/notes.txt cannot be used as a PKCS#11 module' };
+        return { module: args.path, library: 'Vendor PKCS#11 2.1', error: null, slots: [{ id: 1, reader: 'PaSoRi', token: { label: '社員証', advice: null } }] };
+      },
+      save_settings: () => null,
+    });
+    window.__CERTDESK_E2E__ = { answers: ['/home/me/notes.txt', '/opt/vendor/libvendor-pkcs11.so.1'] };
+    render(App);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Settings' }));
+    const dialog = within(await screen.findByRole('dialog'));
+    await fireEvent.click(await dialog.findByRole('button', { name: 'Add a module…' }));
+    expect(await dialog.findByText(/cannot be used as a PKCS#11 module/)).toBeTruthy();
+    await fireEvent.click(dialog.getByRole('button', { name: 'Add a module…' }));
+    expect(await dialog.findByText('Vendor PKCS#11 2.1: 社員証')).toBeTruthy();
+    expect(dialog.queryByText(/cannot be used/)).toBeNull();
+    await fireEvent.click(dialog.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(calls.some((c) => c.cmd === 'save_settings')).toBe(true));
+    expect((calls.find((c) => c.cmd === 'save_settings')!.args.settings as { token_modules: string[] }).token_modules).toEqual(['/opt/vendor/libvendor-pkcs11.so.1']);
+    expect(calls.filter((c) => c.cmd === 'check_token_module').map((c) => c.args)).toEqual([
+      { path: '/home/me/notes.txt', language: 'en' },
+      { path: '/opt/vendor/libvendor-pkcs11.so.1', language: 'en' },
+    ]);
+    delete window.__CERTDESK_E2E__;
+  });
+
+  it('removes a saved module', async () => {
+    const calls = backend({
+      get_settings: () => ({
+        settings: { renewal_days: 90, language: 'auto', store: null, token_modules: ['/opt/a.so', '/opt/b.so'] },
+        store: 'nss:/tmp/db', store_choices: [{ spec: 'nss:/tmp/db', kind: 'default', label: '' }], store_is_choosable: true, renewal_max_days: 3650,
+      }),
+      save_settings: () => null,
+    });
+    render(App);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Settings' }));
+    const dialog = within(await screen.findByRole('dialog'));
+    await fireEvent.click(await dialog.findByRole('button', { name: 'Remove /opt/a.so' }));
+    await fireEvent.click(dialog.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(calls.some((c) => c.cmd === 'save_settings')).toBe(true));
+    expect((calls.find((c) => c.cmd === 'save_settings')!.args.settings as { token_modules: string[] }).token_modules).toEqual(['/opt/b.so']);
   });
 });
 
@@ -343,5 +389,98 @@ describe('trust and the site check', () => {
       { site: 'https://portal.example.jp/login', identity: null, insecure: false },
       { site: 'https://portal.example.jp/login', identity: 'taro', insecure: false },
     ]);
+  });
+});
+
+describe('a store with a Primary Password', () => {
+  it('asks for it, says when it is wrong, and lists once it opens the store', async () => {
+    let unlocked = false;
+    const calls = backend({
+      list_certificates: () => {
+        if (!unlocked) throw { kind: 'database_locked', message: 'the certificate store nss:/tmp/db is protected by a Primary Password' };
+        return { store: 'nss:/tmp/db', entries: store, preferences_supported: false, generation: 1 };
+      },
+      unlock_store: (args) => {
+        if (args.password !== 'primary 主') throw { kind: 'wrong_database_password', message: 'this is not the Primary Password of nss:/tmp/db' };
+        unlocked = true;
+        return null;
+      },
+    });
+    const { container } = render(App);
+    const unlock = await screen.findByRole('button', { name: 'Unlock' });
+    expect(screen.getByText('Enter the Primary Password')).toBeTruthy();
+    expect((unlock as HTMLButtonElement).disabled).toBe(true);
+    await fireEvent.input(screen.getByLabelText('Primary Password'), { target: { value: 'wrong' } });
+    await fireEvent.click(unlock);
+    expect(await screen.findByText('That is not the Primary Password of this store. Check it and try again.')).toBeTruthy();
+    expect(screen.getByLabelText('Primary Password').getAttribute('aria-invalid')).toBe('true');
+    expect(rowNames(container)).toHaveLength(0);
+    await fireEvent.input(screen.getByLabelText('Primary Password'), { target: { value: 'primary 主' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Unlock' }));
+    await waitFor(() => expect(rowNames(container)).toHaveLength(6));
+    expect(calls.filter((c) => c.cmd === 'unlock_store').map((c) => c.args)).toEqual([{ password: 'wrong' }, { password: 'primary 主' }]);
+    expect(calls.filter((c) => c.cmd === 'list_certificates')).toHaveLength(2);
+  });
+});
+
+describe('a card that shows more once unlocked', () => {
+  it('says so above the list, warns of its PIN state, refuses a wrong PIN and unlocks with the right one', async () => {
+    let unlocked = false;
+    let wrongTries = 0;
+    const card = {
+      label: '社員証カード', manufacturer: 'SoftHSM project', store: 'pkcs11:/usr/lib/softhsm/libsofthsm2.so#token=社員証カード',
+      pin: 'count_low', pin_pad: false, advice: 'A wrong PIN was entered before: the card locks after a few wrong tries.',
+    };
+    const calls = backend({
+      cards_to_unlock: () => (unlocked ? [] : [wrongTries > 0 ? { ...card, pin: 'final_try', advice: 'One more wrong PIN locks the card.' } : card]),
+      unlock_card: (args) => {
+        if (args.pin !== '1234') {
+          wrongTries++;
+          throw { kind: 'wrong_pin', message: 'the PIN of "社員証カード" is wrong' };
+        }
+        unlocked = true;
+        return null;
+      },
+    });
+    render(App);
+    expect(await screen.findByText('“社員証カード” shows more once it is unlocked with its PIN.')).toBeTruthy();
+    await fireEvent.click(screen.getByRole('button', { name: 'Unlock…' }));
+    const dialog = within(await screen.findByRole('dialog'));
+    expect(dialog.getByText(card.advice)).toBeTruthy();
+    await fireEvent.input(dialog.getByLabelText('PIN'), { target: { value: '0000' } });
+    await fireEvent.click(dialog.getByRole('button', { name: 'Unlock' }));
+    expect(await dialog.findByText(/The PIN is wrong/)).toBeTruthy();
+    expect(await dialog.findByText('One more wrong PIN locks the card.')).toBeTruthy(); // the warning as the card now says
+    expect((dialog.getByLabelText('PIN') as HTMLInputElement).value).toBe(''); // not kept for another try
+    await fireEvent.input(dialog.getByLabelText('PIN'), { target: { value: '1234' } });
+    await fireEvent.click(dialog.getByRole('button', { name: 'Unlock' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(await screen.findByRole('button', { name: 'Lock cards' })).toBeTruthy();
+    await waitFor(() => expect(screen.queryByText(/shows more once it is unlocked/)).toBeNull());
+    expect(calls.filter((c) => c.cmd === 'unlock_card').map((c) => c.args)).toEqual([
+      { store: card.store, pin: '0000' },
+      { store: card.store, pin: '1234' },
+    ]);
+    expect(calls.filter((c) => c.cmd === 'list_certificates').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('asks for no PIN on a PIN-pad reader and offers no unlock for a locked PIN', async () => {
+    const pad = { label: 'JPKI', manufacturer: 'OpenSC', store: 'pkcs11:/x.so#token=JPKI', pin: 'ok', pin_pad: true, advice: null };
+    const locked = { ...pad, label: 'Old card', store: 'pkcs11:/x.so#token=Old card', pin: 'locked', pin_pad: false, advice: 'The PIN is locked: go to your city office.' };
+    const calls = backend({ cards_to_unlock: () => [pad, locked], unlock_card: () => null });
+    render(App);
+    await screen.findByText('“JPKI” shows more once it is unlocked with its PIN.');
+    const [padButton, lockedButton] = screen.getAllByRole('button', { name: 'Unlock…' });
+    await fireEvent.click(lockedButton);
+    let dialog = within(await screen.findByRole('dialog'));
+    expect(dialog.getByText(locked.advice)).toBeTruthy();
+    expect(dialog.queryByLabelText('PIN')).toBeNull();
+    expect(dialog.queryByRole('button', { name: 'Unlock' })).toBeNull();
+    await fireEvent.click(dialog.getByRole('button', { name: 'Cancel' }));
+    await fireEvent.click(padButton);
+    dialog = within(await screen.findByRole('dialog'));
+    expect(dialog.getByText(/keypad/)).toBeTruthy();
+    await fireEvent.click(dialog.getByRole('button', { name: 'Unlock' }));
+    await waitFor(() => expect(calls.filter((c) => c.cmd === 'unlock_card').map((c) => c.args)).toEqual([{ store: pad.store, pin: null }]));
   });
 });

@@ -40,6 +40,12 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE", requires = "login")]
     pub pin_file: Option<PathBuf>,
 
+    /// The Primary Password of an NSS database (a Firefox profile's), from the
+    /// first line of this file; without it certdesk asks at a terminal when
+    /// the database has one, or reads the CERTDESK_DB_PASSWORD variable
+    #[arg(long, global = true, value_name = "FILE")]
+    pub db_password_file: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }

@@ -246,7 +246,12 @@ fn confirm(yes: bool, ask: impl FnOnce() -> bool) -> Result<(), Error> {
 fn open_store(cli: &Cli) -> Result<Box<dyn certdesk_core::Keystore>, Error> {
     let spec = cli.store_spec()?;
     if !cli.login {
-        return if cli.store.is_none() || cli.tokens { spec.open_with_tokens(&[]) } else { spec.open() };
+        let password = password::database(cli.db_password_file.as_deref(), &spec)?;
+        return if cli.store.is_none() || cli.tokens {
+            spec.open_with_tokens(&[], password.as_ref())
+        } else {
+            spec.open_with_password(password.as_ref())
+        };
     }
     let certdesk_core::StoreSpec::Token { module, token } = &spec else {
         return Err(Error::InvalidInput(

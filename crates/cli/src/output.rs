@@ -217,6 +217,11 @@ pub fn show(identity: &Identity, health: &Assessment, details: &Details, trust: 
         ("Store", identity.store.clone()),
         ("Trust", trust.map(Trust::describe).unwrap_or_default()),
     ];
+    let card = identity.card.as_ref().map(|card| match &card.reader {
+        Some(reader) => ("On card", format!("{} (reader: {reader})", card.label)),
+        None => ("On card", card.label.clone()),
+    });
+    let rows = rows.into_iter().chain(card);
     let chain = details.chain.iter().map(|link| ("Issued by", link.subject.clone()));
     let missing =
         details.missing_issuer.iter().map(|issuer| ("Not installed", format!("{issuer} (the chain stops here)")));

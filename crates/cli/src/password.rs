@@ -42,7 +42,8 @@ pub fn from_stdin() -> Result<Secret, Error> {
 }
 
 /// The variables a password may be given in.
-const PASSWORD_VARIABLES: [&str; 3] = ["CERTDESK_PASSWORD", "CERTDESK_NEW_PASSWORD", "CERTDESK_PIN"];
+const PASSWORD_VARIABLES: [&str; 4] =
+    ["CERTDESK_PASSWORD", "CERTDESK_NEW_PASSWORD", "CERTDESK_PIN", "CERTDESK_DB_PASSWORD"];
 
 static FROM_ENVIRONMENT: std::sync::OnceLock<Vec<(&'static str, Secret)>> = std::sync::OnceLock::new();
 
@@ -139,6 +140,25 @@ pub fn pin(file: Option<&Path>, token: &str) -> Result<Secret, Error> {
     rpassword::prompt_password(format!("PIN of \"{token}\": "))
         .map(Secret::new)
         .map_err(|e| Error::Io { what: "reading the PIN".into(), source: e })
+}
+
+/// The Primary Password of an NSS database: from `--db-password-file`, the
+/// `CERTDESK_DB_PASSWORD` variable, or a hidden prompt at a terminal when
+/// the database has one. Off a terminal, none: a database that needs one
+/// then says how to give it (`database_locked`).
+pub fn database(file: Option<&Path>, store: &certdesk_core::StoreSpec) -> Result<Option<Secret>, Error> {
+    if let Some(path) = file {
+        return from_file(path).map(Some);
+    }
+    if let Some(secret) = from_env("CERTDESK_DB_PASSWORD") {
+        return Ok(Some(secret));
+    }
+    if !output::stdin_is_terminal() || !store.needs_database_password()? {
+        return Ok(None);
+    }
+    rpassword::prompt_password(format!("Primary Password of {store}: "))
+        .map(|password| Some(Secret::new(password)))
+        .map_err(|e| Error::Io { what: "reading the Primary Password".into(), source: e })
 }
 
 #[cfg(test)]

@@ -368,8 +368,8 @@ fn a_missing_store_and_a_store_with_a_password_get_errors_that_name_the_fix() {
         .arg(tmp.path().join("dbpw")));
     let locked = certdesk(&db).args(["--json", "list"]).output().unwrap();
     let error = &json_of(&locked)["error"];
-    assert_eq!(error["kind"], "store_unavailable", "{error}");
-    assert!(error["message"].as_str().unwrap().contains("certutil -W"), "says how to remove the password: {error}");
+    assert_eq!(error["kind"], "database_locked", "{error}");
+    assert!(error["message"].as_str().unwrap().contains("--db-password-file"), "says how to give it: {error}");
     assert!(!error["message"].as_str().unwrap().contains("database secret"));
 }
 

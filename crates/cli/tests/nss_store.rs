@@ -599,3 +599,93 @@ fn export_refuses_an_unknown_id_or_an_existing_file_before_asking_for_a_password
     assert_eq!(kind_of(&["export", "ffff", "--out", existing.to_str().unwrap()]), "already_exists");
     assert_eq!(std::fs::read(&existing).unwrap(), b"earlier");
 }
+
+/// `certutil -K` on a database with a password, given in `password_file`.
+fn nss_keys_with_password(db: &Path, password_file: &Path) -> Vec<String> {
+    let out = Command::new("certutil")
+        .arg("-K")
+        .arg("-d")
+        .arg(format!("sql:{}", db.display()))
+        .arg("-f")
+        .arg(password_file)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success() || said.contains("no keys found"), "certutil -K failed: {said}");
+    String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.starts_with('<')).map(str::to_owned).collect()
+}
+
+/// A Firefox user's database with a Primary Password, made by NSS's own
+/// `certutil -N -f` and filled by `pk12util`, opens with its password (from
+/// --db-password-file or CERTDESK_DB_PASSWORD) and works as any other:
+/// listed with its key, exported, imported into, deleted from. Without the
+/// password it is `database_locked`, with a wrong one
+/// `wrong_database_password`, both exit 2 and never echo a password.
+#[test]
+fn a_database_with_a_primary_password_opens_with_it_and_a_wrong_one_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let db = root.join("Firefox プロファイル");
+    let now = time::OffsetDateTime::now_utc();
+    let ca = Ca::new(root, "Enterprise Premium CA - G2");
+    issue(&ca, root, &Leaf::new("yamada", "/CN=山田 太郎/O=株式会社テスト", -10, 365), now);
+    let p12 = pkcs12(root, "yamada", "山田の証明書", None);
+    let db_password = new_nss_db_with_password(&db, "主 primary 2026\n", &p12, PASSWORD);
+    let p12_password = root.join("p12-password");
+    std::fs::write(&p12_password, PASSWORD).unwrap();
+
+    let locked = certdesk(&db).args(["--json", "list"]).output().unwrap();
+    assert_eq!(locked.status.code(), Some(2));
+    let error = &json_of(&locked)["error"];
+    assert_eq!(error["kind"], "database_locked", "{error}");
+    assert!(error["message"].as_str().unwrap().contains("--db-password-file"), "says how to give it: {error}");
+
+    let wrong = root.join("wrong");
+    std::fs::write(&wrong, "not the primary one").unwrap();
+    let refused = certdesk(&db).args(["--json", "list", "--db-password-file"]).arg(&wrong).output().unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert_eq!(json_of(&refused)["error"]["kind"], "wrong_database_password");
+    let said = format!("{}{}", String::from_utf8_lossy(&refused.stdout), String::from_utf8_lossy(&refused.stderr));
+    assert!(!said.contains("not the primary one") && !said.contains("主 primary"), "{said}");
+
+    let listed = json_of(&run(certdesk(&db).args(["--json", "list", "--db-password-file"]).arg(&db_password)));
+    let yamada = &listed.as_array().unwrap()[0];
+    assert_eq!(yamada["name"], "山田 太郎");
+    assert_eq!(yamada["has_private_key"], true, "the key is read after the login: {yamada}");
+    let id = yamada["id"].as_str().unwrap().to_owned();
+
+    // The variable works as the file does; the key leaves the database in an export.
+    let exported = root.join("山田.p12");
+    let mut export = certdesk(&db);
+    export
+        .args(["export", &id, "--out"])
+        .arg(&exported)
+        .env("CERTDESK_DB_PASSWORD", "主 primary 2026")
+        .env("CERTDESK_NEW_PASSWORD", "export 出");
+    run(&mut export);
+    let read_back =
+        run(Command::new("openssl").args(["pkcs12", "-nodes", "-passin", "pass:export 出", "-in"]).arg(&exported));
+    assert!(String::from_utf8_lossy(&read_back.stdout).contains("PRIVATE KEY"), "the export holds the key");
+
+    // An import goes in with its key, as NSS itself then sees it (only with the password).
+    issue(&ca, root, &Leaf::new("taro", "/CN=Taro Primary/O=Example Corp", -10, 365), now);
+    let taro = pkcs12(root, "taro", "taro", None);
+    let mut import = certdesk(&db);
+    import
+        .arg("import")
+        .arg(&taro)
+        .arg("--password-file")
+        .arg(&p12_password)
+        .arg("--db-password-file")
+        .arg(&db_password);
+    run(&mut import);
+    assert_eq!(nss_keys_with_password(&db, &db_password).len(), 2);
+
+    let mut delete = certdesk(&db);
+    delete.args(["delete", &id, "--yes", "--db-password-file"]).arg(&db_password);
+    run(&mut delete);
+    let keys = nss_keys_with_password(&db, &db_password);
+    assert_eq!(keys.len(), 1, "yamada's key went with it: {keys:#?}");
+    assert!(keys[0].ends_with("taro"), "{keys:#?}");
+}

@@ -135,6 +135,16 @@ fn a_token_s_certificates_are_listed_before_and_after_a_login_and_a_renewal_on_i
     let shown = token.certdesk(&["--store", &spec, "--json", "show", id]);
     assert!(shown.status.success(), "{}", String::from_utf8_lossy(&shown.stderr));
     assert_eq!(json_of(&shown)["issuer_name"], "Card Issuing CA");
+    // Each certificate says which card holds it, and in which reader.
+    assert_eq!(json_of(&shown)["card"]["label"], LABEL);
+    assert!(
+        json_of(&shown)["card"]["reader"].as_str().is_some_and(|r| r.starts_with("SoftHSM slot")),
+        "{:#}",
+        json_of(&shown)
+    );
+    let text = token.certdesk(&["--store", &spec, "show", id]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("On card:"), "{}", String::from_utf8_lossy(&text.stdout));
+    assert!(String::from_utf8_lossy(&text.stdout).contains(LABEL));
 }
 
 #[test]
@@ -335,6 +345,13 @@ fn the_default_view_shows_the_card_beside_the_database_and_sends_each_action_to_
     let card_old = on_card.iter().find(|e| e["status"] == "expired").unwrap()["id"].as_str().unwrap().to_owned();
     let refused = default_view(&["--json", "delete", &card_old, "--yes"]);
     assert_eq!(json_of(&refused)["error"]["kind"], "unsupported");
+    let cleanup = default_view(&["--json", "cleanup"]);
+    assert!(cleanup.status.success(), "{}", String::from_utf8_lossy(&cleanup.stderr));
+    assert!(
+        !String::from_utf8_lossy(&cleanup.stdout).contains(&card_old),
+        "clean-up never offers a card's certificate: {}",
+        String::from_utf8_lossy(&cleanup.stdout)
+    );
     let deleted = default_view(&["--json", "delete", stored["id"].as_str().unwrap(), "--yes"]);
     assert!(deleted.status.success(), "{}", String::from_utf8_lossy(&deleted.stdout));
     let after = json_of(&default_view(&["--json", "list"])).as_array().unwrap().len();

@@ -87,6 +87,20 @@ pub enum Error {
          `certdesk tokens` says how (for a My Number card: at your city office, or with the JPKI PIN reset app)"
     )]
     PinLocked { token: String },
+
+    /// An NSS database (a Firefox profile's, usually) with a Primary
+    /// Password, opened without it: nothing in it can be read or changed.
+    #[error(
+        "the certificate store {store} is protected by a Primary Password; enter it when certdesk asks, \
+         or give it with --db-password-file FILE"
+    )]
+    DatabaseLocked { store: String },
+
+    #[error(
+        "this is not the Primary Password of {store}; check it and retry (it is the password Firefox asks \
+         for when it opens your certificates)"
+    )]
+    WrongDatabasePassword { store: String },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -114,6 +128,8 @@ impl Error {
         "server_not_trusted",
         "wrong_pin",
         "pin_locked",
+        "database_locked",
+        "wrong_database_password",
     ];
 
     /// The stable snake_case name of this error, as the CLI's JSON and the GUI see it.
@@ -138,6 +154,8 @@ impl Error {
             Error::ServerNotTrusted { .. } => "server_not_trusted",
             Error::WrongPin { .. } => "wrong_pin",
             Error::PinLocked { .. } => "pin_locked",
+            Error::DatabaseLocked { .. } => "database_locked",
+            Error::WrongDatabasePassword { .. } => "wrong_database_password",
         }
     }
 
@@ -158,6 +176,8 @@ impl Error {
                 | Error::AlreadyExists { .. }
                 | Error::ServerNotTrusted { .. }
                 | Error::WrongPin { .. }
+                | Error::DatabaseLocked { .. }
+                | Error::WrongDatabasePassword { .. }
         )
     }
 
@@ -209,6 +229,8 @@ mod tests {
             Error::ServerNotTrusted { site: "h:443".into(), why: "x".into() },
             Error::WrongPin { token: "JPKI".into() },
             Error::PinLocked { token: "JPKI".into() },
+            Error::DatabaseLocked { store: "nss:/x".into() },
+            Error::WrongDatabasePassword { store: "nss:/x".into() },
         ]
     }
 

@@ -325,11 +325,37 @@ pub struct Identity {
     pub friendly_name: Option<String>,
     /// The store it was listed from, as a store spec (`nss:/home/me/.pki/nssdb`).
     pub store: String,
+    /// The card or token it lives on (its key, if it has one, stays there).
+    pub card: Option<Card>,
+}
+
+/// A card or token, as the user knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Card {
+    /// A PKCS#11 token's label ("JPKI"), the Windows smart-card provider
+    /// that propagated the certificate into `My`, the macOS token
+    /// (CryptoTokenKit) id.
+    pub label: String,
+    /// The reader it is in, when that is known (a PKCS#11 slot's description).
+    pub reader: Option<String>,
 }
 
 impl Identity {
     pub fn new(certificate: Certificate, key: KeyStatus, friendly_name: Option<String>, store: &str) -> Self {
-        Identity { id: certificate.sha256.clone(), certificate, key, friendly_name, store: store.to_owned() }
+        Identity {
+            id: certificate.sha256.clone(),
+            certificate,
+            key,
+            friendly_name,
+            store: store.to_owned(),
+            card: None,
+        }
+    }
+
+    /// The same identity, on `card`.
+    pub fn on_card(mut self, card: Card) -> Self {
+        self.card = Some(card);
+        self
     }
 }
 

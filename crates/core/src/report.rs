@@ -34,6 +34,8 @@ pub struct ListEntry {
     pub client_auth: bool,
     pub is_ca: bool,
     pub store: String,
+    /// The card or token it lives on, when it is on one.
+    pub card: Option<crate::model::Card>,
     /// What is wrong with the certificate, if anything (see `model::Defect`).
     pub defects: Vec<Defect>,
 }
@@ -65,6 +67,7 @@ impl ListEntry {
             client_auth: cert.client_auth,
             is_ca: cert.is_ca,
             store: identity.store.clone(),
+            card: identity.card.clone(),
             defects: cert.defects.clone(),
         }
     }

@@ -178,9 +178,22 @@ impl StoreSpec {
 
     /// Opens the store this spec names.
     pub fn open(&self) -> Result<Box<dyn Keystore>> {
+        self.open_with_password(None)
+    }
+
+    /// Opens the store this spec names, logging in to an NSS database with
+    /// its Primary Password when it has one (other stores have none).
+    #[cfg_attr(not(unix), allow(unused_variables))] // NSS databases are read on Linux only
+    pub fn open_with_password(&self, database_password: Option<&Secret>) -> Result<Box<dyn Keystore>> {
         match self {
             #[cfg(unix)]
-            StoreSpec::Nss { dir, explicit } => Ok(Box::new(nss::NssStore::open(dir, !explicit)?)),
+            StoreSpec::Nss { dir, explicit } => {
+                let store = nss::NssStore::open(dir, !explicit)?;
+                Ok(Box::new(match database_password {
+                    Some(password) => store.with_password(password.clone()),
+                    None => store,
+                }))
+            }
             #[cfg(windows)]
             StoreSpec::Windows { location, name } => Ok(Box::new(windows::WindowsStore::open(location, name)?)),
             #[cfg(target_os = "macos")]
@@ -199,12 +212,39 @@ impl StoreSpec {
     /// The store with the present cards and tokens beside it (the app's
     /// view, and the CLI's when no `--store` is given); a token spec is
     /// opened as it is.
-    pub fn open_with_tokens(&self, added_modules: &[PathBuf]) -> Result<Box<dyn Keystore>> {
-        let store = self.open()?;
+    pub fn open_with_tokens(
+        &self,
+        added_modules: &[PathBuf],
+        database_password: Option<&Secret>,
+    ) -> Result<Box<dyn Keystore>> {
+        let store = self.open_with_password(database_password)?;
         if matches!(self, StoreSpec::Token { .. }) {
             return Ok(store);
         }
         Ok(Box::new(with_tokens::WithTokens::new(store, &self.token_modules(added_modules))))
+    }
+
+    /// Whether this store is an NSS database with a Primary Password, asked
+    /// before an operation by a caller that can ask the user for it.
+    pub fn needs_database_password(&self) -> Result<bool> {
+        match self {
+            #[cfg(unix)]
+            StoreSpec::Nss { dir, explicit } => nss::NssStore::open(dir, !explicit)?.needs_password(),
+            _ => Ok(false),
+        }
+    }
+
+    /// Checks that `password` opens this store (an NSS database's Primary
+    /// Password) before the caller keeps it.
+    #[cfg_attr(not(unix), allow(unused_variables))]
+    pub fn check_database_password(&self, password: &Secret) -> Result<()> {
+        match self {
+            #[cfg(unix)]
+            StoreSpec::Nss { dir, explicit } => {
+                nss::NssStore::open(dir, !explicit)?.with_password(password.clone()).check_unlocks()
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The PKCS#11 modules to read with this store: the usual ones of this

@@ -213,9 +213,54 @@ fn jpki_pin_rule(pin: JpkiPin, language: ListLanguage) -> &'static str {
     }
 }
 
+/// The refusal of every change to a card: certdesk reads cards (and the
+/// certificates Windows or macOS show from them) but leaves them as their
+/// issuer made them.
+pub fn card_is_read_only(what: &str) -> crate::Error {
+    crate::Error::Unsupported {
+        what: format!("{what} on a smart card or token"),
+        hint: ": certdesk reads cards but never changes them; use the card issuer's own tool".into(),
+    }
+}
+
+/// Whether a Windows key provider (a CSP or a CNG key storage provider,
+/// as `CERT_KEY_PROV_INFO_PROP_ID` names it) keeps its keys on a smart card:
+/// the one minidriver cards share ("Microsoft Smart Card Key Storage
+/// Provider", "Microsoft Base Smart Card Crypto Provider"), a vendor's
+/// ("SafeNet Smart Card Key Storage Provider", "eToken Base Cryptographic
+/// Provider") or the My Number card's (JPKI's "JPKI Crypto Service
+/// Provider for Auth"). The software and TPM providers are not cards.
+pub fn is_smart_card_provider(provider: &str) -> bool {
+    let name = provider.to_lowercase();
+    ["smart card", "smartcard", "jpki", "etoken", "token"].iter().any(|word| name.contains(word))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn windows_smart_card_providers_are_told_from_software_and_tpm_ones() {
+        for card in [
+            "Microsoft Smart Card Key Storage Provider",
+            "Microsoft Base Smart Card Crypto Provider",
+            "SafeNet Smart Card Key Storage Provider",
+            "eToken Base Cryptographic Provider",
+            "JPKI Crypto Service Provider for Auth",
+            "JPKI Crypto Service Provider for Sign",
+        ] {
+            assert!(is_smart_card_provider(card), "{card}");
+        }
+        for software in [
+            "Microsoft Software Key Storage Provider",
+            "Microsoft Enhanced RSA and AES Cryptographic Provider",
+            "Microsoft Enhanced Cryptographic Provider v1.0",
+            "Microsoft Platform Crypto Provider",
+            "",
+        ] {
+            assert!(!is_smart_card_provider(software), "{software}");
+        }
+    }
 
     /// `CK_TOKEN_INFO.flags` as tokens report them: SoftHSM2 after
     /// `--init-token` (RNG, LOGIN_REQUIRED, USER_PIN_INITIALIZED,

@@ -13,7 +13,10 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use certdesk_e2e::{keys, App, SessionBus};
-use fixtures::{copy_dir, issue, new_nss_db, nss_keys, nss_nicknames, pkcs12_with_password, run, Ca, Leaf, SoftToken};
+use fixtures::{
+    copy_dir, issue, new_nss_db, new_nss_db_with_password, nss_keys, nss_nicknames, pkcs12_with_password, run, Ca,
+    Leaf, SoftToken, TOKEN_PIN,
+};
 use serde_json::json;
 
 const FILE_PASSWORD: &str = "fixture-pass";
@@ -728,18 +731,72 @@ fn a_card_s_certificates_are_listed_beside_the_store_s_and_its_renewal_supersede
         "01",
         "Hanako card",
     );
+    let hidden = issue(
+        &ca,
+        tmp.path(),
+        &Leaf::new("kenji-card", "/CN=Kenji Hidden/O=Example Corp", -1, 700),
+        time::OffsetDateTime::now_utc(),
+    );
+    card.put_private_certificate(&hidden, "02", "Kenji card");
     let app = App::launch_with_env(&db, "en_US.UTF-8", &[("SOFTHSM2_CONF", &card.conf)]);
     app.find("[role=option]");
     let texts = app.wait_for("the card's row beside the database's", || {
         let texts = row_texts(&app, "Hanako Renewal");
-        texts.iter().any(|t| t.contains("On the card: cannot be exported")).then_some(texts)
+        texts.iter().any(|t| t.contains("On card: 社員証カード")).then_some(texts)
     });
     assert_eq!(texts.len(), 3, "two in the database, one on the card: {texts:?}");
     let dimmed = texts.iter().filter(|t| t.ends_with("[dimmed]")).count();
     assert_eq!(dimmed, 2, "the card's renewal supersedes both stored ones: {texts:?}");
     assert!(
-        texts.iter().any(|t| t.contains("On the card: cannot be exported") && !t.ends_with("[dimmed]")),
+        texts
+            .iter()
+            .any(|t| t.contains("On card: 社員証カード") && t.contains("On the card") && !t.ends_with("[dimmed]")),
         "{texts:?}"
     );
     app.screenshot("card-beside-store");
+    assert!(row_texts(&app, "Kenji Hidden").is_empty(), "a private certificate shows only after a login");
+
+    // Unlock: a wrong PIN is said and not retried, the right one shows what the card hid.
+    app.wait_for_text("“社員証カード” shows more once it is unlocked with its PIN.");
+    app.find("[data-action=unlock-card]").click();
+    let pin = app.find("[role=dialog] input[type=password]");
+    pin.type_text("999999");
+    pin.type_text(keys::ENTER);
+    app.wait_for_text("The PIN is wrong");
+    let pin = app.find("[role=dialog] input[type=password]");
+    pin.type_text(TOKEN_PIN);
+    pin.type_text(keys::ENTER);
+    app.wait_for("the card's hidden certificate", || (!row_texts(&app, "Kenji Hidden").is_empty()).then_some(()));
+    assert!(row_texts(&app, "Kenji Hidden")[0].contains("On card: 社員証カード"));
+    app.screenshot("card-unlocked");
+    app.find("[data-action=lock-cards]").click();
+    app.wait_for("the card locked again", || row_texts(&app, "Kenji Hidden").is_empty().then_some(()));
+}
+
+/// A Firefox user's database with a Primary Password (made by `certutil -N
+/// -f`, filled by `pk12util`): the window asks for the password in place of
+/// the list, says when it is wrong, and lists the certificate with its key
+/// once the right one opens the database.
+#[test]
+fn a_database_with_a_primary_password_asks_for_it_and_then_lists_its_certificates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("Firefox プロファイル");
+    new_nss_db_with_password(&db, "主 primary 2026", &template().newcomer_p12, IMPORT_PASSWORD);
+    let app = App::launch(&db, "en_US.UTF-8");
+    app.wait_for_text("Enter the Primary Password");
+    let password = app.find(".unlock input[type=password]");
+    password.type_text("まちがい");
+    app.find("[data-action=unlock]").click();
+    app.wait_for_text("That is not the Primary Password of this store");
+    assert!(app.try_find("[role=option]").is_none(), "nothing listed yet");
+    let password = app.find(".unlock input[type=password]");
+    password.clear();
+    password.type_text("主 primary 2026");
+    password.type_text(keys::ENTER);
+    let texts = app.wait_for("the database's certificate", || {
+        let texts = row_texts(&app, "Newcomer Suzuki");
+        (!texts.is_empty()).then_some(texts)
+    });
+    assert!(texts[0].contains("Exportable"), "its key, read after the login: {texts:?}");
+    app.screenshot("primary-password-unlocked");
 }

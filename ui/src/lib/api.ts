@@ -32,8 +32,17 @@ export interface ListEntry {
   client_auth: boolean;
   is_ca: boolean;
   store: string;
+  /** The card or token it lives on, when it is on one. */
+  card: Card | null;
   /** What is wrong with the certificate, if anything (certdesk_core's `Defect`). */
   defects: Defect[];
+}
+
+/** A card or token: its label (a PKCS#11 token's, a Windows smart-card provider's, a macOS token's
+ *  id) and, when known, the reader it is in. */
+export interface Card {
+  label: string;
+  reader: string | null;
 }
 
 export type Defect =
@@ -208,6 +217,16 @@ export interface Settings {
   renewal_days: number;
   language: 'auto' | 'ja' | 'en';
   store: string | null;
+  /** PKCS#11 modules the user added (a card vendor's), read beside the usual ones. */
+  token_modules: string[];
+}
+
+/** A PKCS#11 module as the core read it: its library and its slots (readers), each with its token. */
+export interface ModuleReport {
+  module: string;
+  library: string | null;
+  error: string | null;
+  slots: { id: number; reader: string; token: { label: string; advice: string | null } | null }[];
 }
 
 export interface SettingsView {
@@ -226,6 +245,28 @@ function progressChannel(onProgress: (p: Progress) => void): Channel<Progress> {
 }
 
 export const listCertificates = () => invoke<Listing>('list_certificates');
+/** A present card that shows more once unlocked, as the core surveys it, with its PIN advice. */
+export interface CardToUnlock {
+  label: string;
+  manufacturer: string;
+  /** How the core names it: `pkcs11:MODULE#token=LABEL`. */
+  store: string;
+  pin: 'ok' | 'to_be_changed' | 'count_low' | 'final_try' | 'locked';
+  /** The PIN is entered on the reader's keypad, never typed here. */
+  pin_pad: boolean;
+  /** What the PIN state warns of, in the asked language; null when all is well. */
+  advice: string | null;
+}
+
+export const cardsToUnlock = (language: string) => invoke<CardToUnlock[]>('cards_to_unlock', { language });
+/** Unlocks the card for this run (the PIN is used once, not kept); no PIN on a PIN-pad reader. */
+export const unlockCard = (store: string, pin: string | null) => invoke<void>('unlock_card', { store, pin });
+export const lockCards = () => invoke<void>('lock_cards');
+/** Loads a PKCS#11 module the user is adding: its library and tokens, or `invalid_input` saying why not. */
+export const checkTokenModule = (path: string, language: string) =>
+  invoke<ModuleReport>('check_token_module', { path, language });
+/** Checks the Primary Password of the store (an NSS database) and keeps it in memory for this run. */
+export const unlockStore = (password: string) => invoke<void>('unlock_store', { password });
 /** The positions in listing `generation` of the certificates the core's search finds for `text`
  *  (as `certdesk list --search` does), or null when a newer listing replaced that one. */
 export const searchCertificates = (generation: number, text: string) =>

@@ -29,6 +29,12 @@ export async function chooseSavePath(defaultPath: string): Promise<string | null
   return q ? (q.answer as string | null) : await save({ defaultPath, filters: pfxFilter });
 }
 
+/** A PKCS#11 module: no filter, since Linux modules are often versioned (`libvendor.so.1`). */
+export async function chooseModuleFile(): Promise<string | null> {
+  const q = queued();
+  return q ? (q.answer as string | null) : ((await open({ directory: false, multiple: false })) as string | null);
+}
+
 export async function chooseFolder(): Promise<string | null> {
   const q = queued();
   return q ? (q.answer as string | null) : await open({ directory: true, multiple: false });

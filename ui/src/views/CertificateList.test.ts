@@ -27,4 +27,21 @@ describe('CertificateList', () => {
     expect(asked).toBe(1);
     expect(list.getAttribute('aria-label')).toBe('証明書');
   });
+
+  it('says which card holds a certificate, and that its key stays there', () => {
+    const entries = [
+      entry({ id: 'card', name: 'Hanako', key: 'on_token', has_private_key: true, key_exportable: false, exportable: false, card: { label: 'JPKI', reader: 'SONY FeliCa Port/PaSoRi 4.0' } }),
+      entry({ id: 'db', name: 'Taro', email: 'taro@example.jp' }),
+    ];
+    for (const [language, where, key] of [['en', 'On card: JPKI', 'On the card'], ['ja', 'カード: JPKI', 'カード内']] as const) {
+      const { container, unmount } = render(CertificateList, { entries, byId: new Map(entries.map((e) => [e.id, e])), language, now: new Date() });
+      const card = container.querySelector('[data-id=card]')!;
+      expect(card.querySelector('.note')?.textContent).toBe(where);
+      expect(card.querySelector('.note')?.getAttribute('title')).toBe('SONY FeliCa Port/PaSoRi 4.0');
+      expect(card.querySelector('.key')?.textContent?.trim()).toBe(key);
+      expect(card.querySelector('.key')?.getAttribute('title')).toMatch(/exported|エクスポート/);
+      expect(container.querySelector('[data-id=db] .note')?.textContent).toBe('taro@example.jp');
+      unmount();
+    }
+  });
 });

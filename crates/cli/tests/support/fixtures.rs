@@ -205,6 +205,30 @@ pub fn new_nss_db(dir: &Path) {
     run(Command::new("certutil").arg("-N").arg("-d").arg(format!("sql:{}", dir.display())).arg("--empty-password"));
 }
 
+/// An NSS database with a Primary Password (a Firefox user's), made by
+/// `certutil -N -f`, holding `p12` (opened with `p12_password`) as NSS's own
+/// `pk12util` imports it. The password file is written beside the folder.
+pub fn new_nss_db_with_password(dir: &Path, password: &str, p12: &Path, p12_password: &str) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let parent = dir.parent().unwrap();
+    let db_password = parent.join("primary-password");
+    std::fs::write(&db_password, password).unwrap();
+    let p12_password_file = parent.join("pk12util-password");
+    std::fs::write(&p12_password_file, p12_password).unwrap();
+    let sql = format!("sql:{}", dir.display());
+    run(Command::new("certutil").arg("-N").arg("-d").arg(&sql).arg("-f").arg(&db_password));
+    run(Command::new("pk12util")
+        .arg("-i")
+        .arg(p12)
+        .arg("-d")
+        .arg(&sql)
+        .arg("-k")
+        .arg(&db_password)
+        .arg("-w")
+        .arg(&p12_password_file));
+    db_password
+}
+
 /// `certutil -K`: the private keys NSS itself sees, one line each.
 pub fn nss_keys(db: &Path) -> Vec<String> {
     let out = Command::new("certutil")
@@ -365,9 +389,31 @@ impl SoftToken {
 
     /// Puts a PEM certificate on the token under `id`.
     pub fn put_certificate(&self, pem: &Path, id: &str, label: &str) {
+        self.write(&Self::der_of(pem), "cert", id, label);
+    }
+
+    /// Puts a PEM certificate on the token that only a login shows
+    /// (`CKA_PRIVATE`), written by GnuTLS's `p11tool`: OpenSC's
+    /// `pkcs11-tool --private` marks private keys and data, not certificates.
+    pub fn put_private_certificate(&self, pem: &Path, id: &str, label: &str) {
+        let token: String = self
+            .label
+            .bytes()
+            .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+            .collect();
+        run(Command::new("p11tool")
+            .args(["--provider", SOFTHSM_MODULE, "--login", "--write", "--mark-private", "--load-certificate"])
+            .arg(pem)
+            .args(["--label", label, "--id", id])
+            .arg(format!("pkcs11:token={token}"))
+            .env("SOFTHSM2_CONF", &self.conf)
+            .env("GNUTLS_PIN", TOKEN_PIN));
+    }
+
+    fn der_of(pem: &Path) -> PathBuf {
         let der = pem.with_extension("der");
         run(openssl(pem.parent().unwrap()).args(["x509", "-outform", "der", "-in"]).arg(pem).arg("-out").arg(&der));
-        self.write(&der, "cert", id, label);
+        der
     }
 
     /// What `pkcs11-tool --list-objects` shows after a login.

@@ -14,6 +14,7 @@ pub struct CleanupItem<'a> {
 }
 
 /// What clean-up proposes, in the list's order (see `health::cleanup_candidates`).
+/// A card's certificates are never among them: certdesk does not change cards.
 pub fn cleanup(overview: &Overview) -> Vec<CleanupItem<'_>> {
     let by_id: HashMap<&str, (&Identity, &Assessment)> = overview.entries().map(|e| (e.0.id.as_str(), e)).collect();
     let mut items: Vec<CleanupItem<'_>> = overview
@@ -21,6 +22,9 @@ pub fn cleanup(overview: &Overview) -> Vec<CleanupItem<'_>> {
         .into_iter()
         .filter_map(|candidate| {
             let &(identity, health) = by_id.get(candidate.id.as_str())?;
+            if identity.card.is_some() {
+                return None;
+            }
             Some(CleanupItem { identity, health, reasons: candidate.reasons })
         })
         .collect();

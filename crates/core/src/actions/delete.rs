@@ -24,9 +24,15 @@ impl DeletionPlan<'_> {
     }
 }
 
-/// The plan for deleting the certificates `ids` (prefixes) name.
+/// The plan for deleting the certificates `ids` (prefixes) name. A
+/// certificate on a card is refused before anything is planned: certdesk
+/// reads cards but never changes them, and on Windows deleting a
+/// propagated certificate's key would delete it on the card.
 pub fn plan_deletion<'a, S: AsRef<str>>(overview: &'a Overview, ids: &[S]) -> Result<DeletionPlan<'a>> {
     let targets = overview.resolve(ids)?;
+    if targets.iter().any(|target| target.card.is_some()) {
+        return Err(crate::token::card_is_read_only("deleting a certificate"));
+    }
     Ok(plan_for(overview, &targets))
 }
 

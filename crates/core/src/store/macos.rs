@@ -35,7 +35,7 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
-use crate::model::{Certificate, Identity, KeyStatus};
+use crate::model::{Card, Certificate, Identity, KeyStatus};
 use crate::prefs::{self, AttributeValue, Location, PreferenceRecord, Removed, Resolved, IPRF};
 use crate::secret::Secret;
 use crate::store::keychain_status::{
@@ -182,6 +182,25 @@ impl KeychainStore {
         Ok(found.into_iter().filter_map(|r| if let Reference::Identity(i) = r { Some(i) } else { None }).collect())
     }
 
+    /// The identities of the present smart cards (`kSecAttrAccessGroupToken`);
+    /// none when no card is in, or this macOS answers the query with an error.
+    fn token_identities(&self) -> Vec<SecIdentity> {
+        let found = ItemSearchOptions::new()
+            .class(ItemClass::identity())
+            .access_group_token()
+            .load_refs(true)
+            .limit(Limit::All)
+            .search()
+            .unwrap_or_default();
+        found
+            .into_iter()
+            .filter_map(|r| match r {
+                SearchResult::Ref(Reference::Identity(identity)) => Some(identity),
+                _ => None,
+            })
+            .collect()
+    }
+
     fn certificates(&self) -> Result<Vec<SecCertificate>> {
         let found = self.search(ItemClass::certificate(), "listing certificates")?;
         Ok(found.into_iter().filter_map(|r| if let Reference::Certificate(c) = r { Some(c) } else { None }).collect())
@@ -190,6 +209,7 @@ impl KeychainStore {
     fn identity_for(&self, identity: &Identity) -> Result<SecIdentity> {
         self.identities()?
             .into_iter()
+            .chain(self.token_identities())
             .find(|i| i.certificate().map(|c| c.to_der() == identity.certificate.der).unwrap_or(false))
             .ok_or_else(|| Error::NotFound { prefix: identity.id.clone() })
     }
@@ -418,7 +438,7 @@ fn key_status(identity: &SecIdentity) -> KeyStatus {
     };
     // SAFETY: reading immortal constants.
     if lookup(unsafe { kSecAttrTokenID }).is_some() {
-        return KeyStatus::HardwareOrUnknown;
+        return KeyStatus::OnToken;
     }
     // SAFETY: reading an immortal constant.
     match lookup(unsafe { kSecAttrIsExtractable }).and_then(|v| v.downcast::<CFBoolean>()).map(bool::from) {
@@ -452,7 +472,28 @@ impl Keystore for KeychainStore {
             if listed.iter().any(|i| i.id == certificate.sha256) {
                 continue;
             }
-            listed.push(Identity::new(certificate, key_status(&identity), Some(cert.subject_summary()), &spec));
+            let listed_identity =
+                Identity::new(certificate, key_status(&identity), Some(cert.subject_summary()), &spec);
+            listed.push(match token_of(&identity) {
+                Some(token) => listed_identity.on_card(Card { label: token, reader: None }),
+                None => listed_identity,
+            });
+        }
+        // A smart card's identities (CryptoTokenKit: PIV, or a vendor's
+        // token driver) live outside every keychain file.
+        for identity in self.token_identities() {
+            let Ok(cert) = identity.certificate() else { continue };
+            let Ok(certificate) = Certificate::from_der(&cert.to_der()) else { continue };
+            if listed.iter().any(|i| i.id == certificate.sha256) {
+                continue;
+            }
+            // Only what names its token is a card's: should macOS answer the
+            // token query with a keychain's identity too, it stays out.
+            let Some(token) = token_of(&identity) else { continue };
+            let card = Card { label: token, reader: None };
+            listed.push(
+                Identity::new(certificate, KeyStatus::OnToken, Some(cert.subject_summary()), &spec).on_card(card),
+            );
         }
         for cert in self.certificates()? {
             let Ok(certificate) = Certificate::from_der(&cert.to_der()) else { continue };

@@ -24,6 +24,7 @@ use cryptoki::types::AuthPin;
 
 use crate::error::{Error, Result};
 use crate::model::{Certificate, Identity, KeyStatus};
+use crate::secret::Secret;
 use crate::store::{DeletionStep, ImportFile, ImportOutcome, Keystore};
 
 /// softokn keeps one configuration per process, so every use of it in this
@@ -57,10 +58,13 @@ mod sign;
 
 pub use generate::AUTHORITIES as GENERATED_AUTHORITIES;
 
-/// An NSS database folder.
+/// An NSS database folder, with its Primary Password when it has one.
 #[derive(Debug, Clone)]
 pub struct NssStore {
     dir: PathBuf,
+    /// Kept in memory for as long as the store is open: softokn forgets a
+    /// login with every finalise, and each operation initialises it afresh.
+    password: Option<Secret>,
 }
 
 impl NssStore {
@@ -69,7 +73,7 @@ impl NssStore {
     /// a folder the user named must exist, so that a typo does not silently
     /// create an empty store.
     pub fn open(dir: &Path, create_if_absent: bool) -> Result<Self> {
-        let store = NssStore { dir: dir.to_path_buf() };
+        let store = NssStore { dir: dir.to_path_buf(), password: None };
         if !dir.is_dir() {
             if !create_if_absent {
                 return Err(store.unavailable(
@@ -88,6 +92,30 @@ impl NssStore {
             store.with_session(Access::Write, |_| Ok(()))?;
         }
         Ok(store)
+    }
+
+    /// Logs in with `password` (a Firefox Primary Password, or one set with
+    /// `certutil -N`/`-W`) whenever the database asks for one.
+    pub fn with_password(mut self, password: Secret) -> Self {
+        self.password = Some(password);
+        self
+    }
+
+    /// Opens the database once and logs in as every operation will: fails
+    /// with `DatabaseLocked` when it needs a password that was not given,
+    /// `WrongDatabasePassword` when the one given does not open it.
+    pub fn check_unlocks(&self) -> Result<()> {
+        self.with_session(Access::Read, |_| Ok(()))
+    }
+
+    /// Whether the database has a password and none was given: what a
+    /// caller that can ask for it checks first.
+    pub fn needs_password(&self) -> Result<bool> {
+        match self.check_unlocks() {
+            Ok(()) => Ok(false),
+            Err(Error::DatabaseLocked { .. }) => Ok(true),
+            Err(e) => Err(e),
+        }
     }
 
     fn unavailable(&self, why: &str) -> Error {
@@ -176,12 +204,17 @@ impl NssStore {
             session.logout().map_err(|e| self.refused("initialising", e))?;
         }
         if token.login_required() && token.user_pin_initialized() {
-            match session.login(UserType::User, Some(&empty)) {
+            // A database without a password takes the empty one; softokn
+            // counts no wrong tries, so trying it first costs nothing.
+            let given = self.password.as_ref().map(|p| AuthPin::new(p.expose().to_owned().into()));
+            match session.login(UserType::User, Some(given.as_ref().unwrap_or(&empty))) {
                 Ok(()) | Err(P11Error::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => {}
-                Err(P11Error::Pkcs11(RvError::PinIncorrect, _)) => {
-                    return Err(self.unavailable(
-                        "it is protected by a password, which certdesk does not support yet; remove it with `certutil -W -d sql:FOLDER` (enter the old password, then an empty one)",
-                    ))
+                Err(P11Error::Pkcs11(RvError::PinIncorrect | RvError::PinInvalid | RvError::PinLenRange, _)) => {
+                    let store = self.spec();
+                    return Err(match given {
+                        None => Error::DatabaseLocked { store },
+                        Some(_) => Error::WrongDatabasePassword { store },
+                    });
                 }
                 Err(e) => return Err(self.unavailable(&e.to_string())),
             }

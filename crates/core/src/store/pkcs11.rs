@@ -19,7 +19,7 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
-use crate::model::{Certificate, Identity, KeyStatus};
+use crate::model::{Card, Certificate, Identity, KeyStatus};
 use crate::secret::Secret;
 use crate::store::signing::{digest, KeyKind, SignInStore, StoreSigningKey};
 use crate::store::{DeletionStep, ImportFile, ImportOutcome, Keystore};
@@ -29,6 +29,40 @@ use rustls::SignatureScheme;
 /// A module keeps one state per process: every use of one takes turns
 /// (initialise, work, finalise), as NSS's softokn does in `nss.rs`.
 static MODULES: Mutex<()> = Mutex::new(());
+
+/// The cards unlocked for this run (the app's Unlock): the module stays
+/// initialised and one session stays open, so the token keeps the login
+/// (a PKCS#11 login belongs to the application, not to one session) while
+/// the PIN itself was dropped once it was used. Taken under `MODULES`.
+static UNLOCKED: Mutex<Vec<UnlockedToken>> = Mutex::new(Vec::new());
+
+struct UnlockedToken {
+    /// Canonical: a module reached by two paths (a link) is one module.
+    module: PathBuf,
+    label: String,
+    /// Holds the login; logged out and closed when the card is locked again.
+    session: Session,
+    /// The context it was opened in, finalised once its sessions are closed
+    /// (the session's own reference would unload the library first).
+    pkcs11: Pkcs11,
+}
+
+fn unlocked() -> std::sync::MutexGuard<'static, Vec<UnlockedToken>> {
+    UNLOCKED.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn canonical(module: &Path) -> PathBuf {
+    std::fs::canonicalize(module).unwrap_or_else(|_| module.to_owned())
+}
+
+/// Whether the card labelled `label` of `module` is unlocked now: an unlock
+/// whose login the card lost (pulled out, reset) no longer counts, and is forgotten.
+fn is_unlocked(module: &Path, label: &str) -> bool {
+    let module = canonical(module);
+    let mut held = unlocked();
+    held.retain(|u| logged_in(&u.session));
+    held.iter().any(|u| u.module == module && u.label == label)
+}
 
 /// The most certificates one token may show: a card holds a handful; a
 /// module that reports more is not a card (p11-kit's trust module lists the
@@ -80,6 +114,8 @@ pub struct TokenSurvey {
     pub card: CardKind,
     pub pin: PinState,
     pub login_required: bool,
+    /// Unlocked for this run (the app's Unlock): its private objects show.
+    pub unlocked: bool,
     /// A token not yet set up by its issuer (a blank slot of SoftHSM): it holds nothing.
     pub initialized: bool,
     /// A PIN pad: the PIN is entered on the reader, never typed into certdesk.
@@ -95,6 +131,7 @@ impl TokenSurvey {
             card: CardKind::of(&label, info.manufacturer_id()),
             pin: PinState::of(pin_flags(info)),
             login_required: info.login_required(),
+            unlocked: is_unlocked(module, &label),
             initialized: info.token_initialized(),
             pin_pad: info.protected_authentication_path(),
             store: spec_of(module, Some(&label)),
@@ -140,8 +177,31 @@ fn with_module<T>(module: &Path, work: impl FnOnce(&Pkcs11) -> Result<T>) -> Res
         Err(e) => return Err(unavailable(format!("the module would not start ({e})"))),
     }
     let result = work(&pkcs11);
-    let _ = pkcs11.finalize();
+    // While a card is unlocked no module is finalised: finalising its
+    // module (maybe reached by another path, or through p11-kit's proxy)
+    // would log it out.
+    if unlocked().is_empty() {
+        let _ = pkcs11.finalize();
+    }
     result
+}
+
+/// Locks every card unlocked this run again (logs out, closes the session
+/// that held the login, and finalises the module).
+pub fn lock_all() {
+    let _turn = MODULES.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let held: Vec<UnlockedToken> = std::mem::take(&mut *unlocked());
+    let mut contexts: Vec<(PathBuf, Pkcs11)> = Vec::new();
+    for token in held {
+        let _ = token.session.logout();
+        drop(token.session);
+        if !contexts.iter().any(|(module, _)| *module == token.module) {
+            contexts.push((token.module, token.pkcs11));
+        }
+    }
+    for (_, pkcs11) in contexts {
+        let _ = pkcs11.finalize();
+    }
 }
 
 /// What every module in `modules` says of its slots and tokens. A module
@@ -221,6 +281,12 @@ pub fn modules_in_pkcs11_txt(text: &str) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Whether `session`'s token is logged in to (by an unlock this run).
+fn logged_in(session: &Session) -> bool {
+    use cryptoki::session::SessionState;
+    session.get_session_info().is_ok_and(|i| matches!(i.session_state(), SessionState::RoUser | SessionState::RwUser))
+}
+
 /// Tokens that are not cards: p11-kit's trust module shows the system's
 /// CA certificates as a token, which is not where anyone's identity lives.
 fn is_trust_store(info: &TokenInfo) -> bool {
@@ -245,6 +311,34 @@ impl TokenStore {
     pub fn with_pin(mut self, pin: Secret) -> TokenStore {
         self.pin = Some(pin);
         self
+    }
+
+    /// Logs in to the one token this store names with `pin` (none for a
+    /// PIN-pad reader, which takes it on its keypad) and keeps the login for
+    /// this run, without the PIN: the app's Unlock. A locked PIN is refused
+    /// untried, a wrong one is `wrong_pin`.
+    pub fn unlock(&self, pin: Option<&Secret>) -> Result<()> {
+        let Some(label) = self.token.clone() else {
+            return Err(Error::InvalidInput("name the card to unlock: pkcs11:MODULE#token=LABEL".into()));
+        };
+        with_module(&self.module, |pkcs11| {
+            if is_unlocked(&self.module, &label) {
+                return Ok(());
+            }
+            let (slot, info) =
+                self.slots(pkcs11)?.into_iter().next().expect("slots() finds the labelled token or fails");
+            let pin = match pin {
+                Some(pin) => pin.clone(),
+                // The reader's keypad takes it (`log_in` passes none).
+                None if info.protected_authentication_path() => Secret::new(String::new()),
+                // Never try an empty PIN: the card would count it as wrong.
+                None => return Err(Error::InvalidInput(format!("enter the PIN of \"{label}\" to unlock it"))),
+            };
+            let session = pkcs11.open_ro_session(slot).map_err(|e| self.unavailable(&e.to_string()))?;
+            self.log_in(&session, &info, &pin)?;
+            unlocked().push(UnlockedToken { module: canonical(&self.module), label, session, pkcs11: pkcs11.clone() });
+            Ok(())
+        })
     }
 
     /// The state of the tokens this store reads, so a caller can warn
@@ -291,6 +385,10 @@ impl TokenStore {
         if PinState::of(pin_flags(info)) == PinState::Locked {
             return Err(Error::PinLocked { token: label.to_owned() });
         }
+        if pin.is_empty() && !info.protected_authentication_path() {
+            // Never send an empty PIN: the card would count it as a wrong try.
+            return Err(Error::InvalidInput(format!("enter the PIN of \"{label}\"; nothing was sent to the card")));
+        }
         let pin_given = (!info.protected_authentication_path()).then(|| AuthPin::new(pin.expose().to_owned().into()));
         match session.login(UserType::User, pin_given.as_ref()) {
             Ok(()) | Err(P11Error::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => Ok(()),
@@ -310,11 +408,15 @@ impl TokenStore {
 
     fn list_token(&self, pkcs11: &Pkcs11, slot: Slot, info: &TokenInfo) -> Result<Vec<Identity>> {
         let label = info.label().trim_end().to_owned();
+        let card = Card {
+            label: label.clone(),
+            reader: pkcs11.get_slot_info(slot).ok().map(|s| s.slot_description().trim_end().to_owned()),
+        };
         let session = pkcs11.open_ro_session(slot).map_err(|e| self.unavailable(&e.to_string()))?;
         if let Some(pin) = &self.pin {
             self.log_in(&session, info, pin)?;
         }
-        let hidden_keys = self.pin.is_none() && info.login_required();
+        let hidden_keys = self.pin.is_none() && info.login_required() && !logged_in(&session);
         let refused = |what: &str, e: P11Error| self.unavailable(&format!("{what} on \"{label}\": {e}"));
         // Which key objects the token shows: a private key, or (before a
         // login, when private keys hide) the public key of its pair.
@@ -373,16 +475,13 @@ impl TokenStore {
             } else {
                 KeyStatus::None
             };
-            identities.push(Identity::new(certificate, key, name, &spec));
+            identities.push(Identity::new(certificate, key, name, &spec).on_card(card.clone()));
         }
         Ok(identities)
     }
 
     fn read_only(&self, what: &str) -> Error {
-        Error::Unsupported {
-            what: format!("{what} on a smart card or token"),
-            hint: ": certdesk reads cards but never changes them; use the card issuer's own tool".into(),
-        }
+        crate::token::card_is_read_only(what)
     }
 }
 
@@ -423,9 +522,9 @@ impl Keystore for TokenStore {
         let kind = KeyKind::of(identity)?;
         let pss = with_module(&self.module, |pkcs11| {
             let (slot, info) = self.slot_holding(pkcs11, identity)?;
-            if self.pin.is_none() && info.login_required() {
+            if self.pin.is_none() && info.login_required() && !is_unlocked(&self.module, info.label().trim_end()) {
                 return Err(Error::InvalidInput(
-                    "signing on a card needs its PIN: add --login (the app asks for it)".into(),
+                    "signing on a card needs its PIN: add --login (in the app: unlock the card first)".into(),
                 ));
             }
             let mechanisms = pkcs11.get_mechanism_list(slot).unwrap_or_default();

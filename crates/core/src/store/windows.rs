@@ -17,7 +17,7 @@ use windows_sys::Win32::Security::Cryptography as wc;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
-use crate::model::{Certificate, Identity, KeyStatus};
+use crate::model::{Card, Certificate, Identity, KeyStatus};
 use crate::secret::Secret;
 use crate::store::{capi_blob, DeletionStep, ImportFile, ImportOutcome, Keystore};
 
@@ -310,6 +310,21 @@ impl Cert {
         }
     }
 
+    /// The identity this certificate is: a smart card's (propagated into
+    /// `My` by its minidriver or CSP) names the card's provider and is not
+    /// asked for its key, which a card keeps (and may ask a PIN for).
+    fn identity(&self, certificate: Certificate, spec: &str) -> Identity {
+        let card = self
+            .key_container()
+            .and_then(|container| container.provider_name())
+            .filter(|provider| crate::token::is_smart_card_provider(provider));
+        match card {
+            Some(provider) => Identity::new(certificate, KeyStatus::OnToken, self.friendly_name(), spec)
+                .on_card(Card { label: provider, reader: None }),
+            None => Identity::new(certificate, self.key_status(), self.friendly_name(), spec),
+        }
+    }
+
     /// The key container CERT_KEY_PROV_INFO_PROP_ID names, if any.
     fn key_container(&self) -> Option<KeyContainer> {
         let (words, len) = self.property_words(wc::CERT_KEY_PROV_INFO_PROP_ID)?;
@@ -519,7 +534,7 @@ impl Keystore for WindowsStore {
             if identities.iter().any(|i| i.id == certificate.sha256) {
                 continue;
             }
-            identities.push(Identity::new(certificate, cert.key_status(), cert.friendly_name(), &spec));
+            identities.push(cert.identity(certificate, &spec));
         }
         Ok(identities)
     }

@@ -2,7 +2,7 @@
 // one at a time. Files handed to the app (its command line, a second launch)
 // wait for the open dialog to close; a file dragged onto the window opens only
 // when none is open (the window shows no drop target then).
-import type { FileDropHandlers, ListEntry, OpenedFile, Settings } from '../api';
+import type { CardToUnlock, FileDropHandlers, ListEntry, OpenedFile, Settings } from '../api';
 import { choosePfxFiles } from '../dialogs';
 import type { LanguageSetting } from './language.svelte';
 import type { CertificateListing } from './listing.svelte';
@@ -18,7 +18,9 @@ export type Dialog =
   | { kind: 'cleanup' }
   | { kind: 'prefs' }
   | { kind: 'probe' }
-  | { kind: 'settings' };
+  | { kind: 'settings' }
+  // A card whose private objects show once its PIN unlocks it.
+  | { kind: 'unlock-card'; card: CardToUnlock };
 
 /** The dialogs opened with nothing to pass them. */
 export type PlainDialog = Extract<Dialog, { kind: 'cleanup' | 'prefs' | 'probe' | 'settings' }>['kind'];
@@ -57,6 +59,10 @@ export class Dialogs implements FileDropHandlers {
     // `certdesk export-folder` with no ids takes) and names the locked keys it leaves.
     const chosen = all ? this.#listing.entries.filter((e) => e.has_private_key) : this.#selection.targets;
     if (chosen.length > 0) this.current = { kind: 'export', entries: chosen, toFolder: all };
+  }
+
+  startUnlock(card: CardToUnlock) {
+    this.current = { kind: 'unlock-card', card };
   }
 
   startDelete() {

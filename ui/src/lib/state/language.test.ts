@@ -6,7 +6,7 @@ import { LanguageSetting } from './language.svelte';
 afterEach(() => clearMocks());
 
 const saved = (language: string) => () => ({
-  settings: { renewal_days: 90, language, store: null },
+  settings: { renewal_days: 90, language, store: null, token_modules: [] },
   store: 'nss:/tmp/db', store_choices: [], store_is_choosable: true, renewal_max_days: 3650,
 });
 

@@ -43,6 +43,13 @@ impl KeyContainer {
         })
     }
 
+    /// The provider's name, when the property names one.
+    pub(super) fn provider_name(&self) -> Option<String> {
+        let words = self.provider.as_ref()?;
+        let end = words.iter().position(|&w| w == 0).unwrap_or(words.len());
+        Some(String::from_utf16_lossy(&words[..end]))
+    }
+
     fn is_cng(&self) -> bool {
         self.provider_type == 0
     }
