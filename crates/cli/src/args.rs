@@ -158,6 +158,15 @@ pub enum Command {
     /// macOS identity preferences: which certificate Safari offers to which site
     #[command(subcommand)]
     Prefs(PrefsCommand),
+    /// Whether a personal certificate needs attention, for fleet tools (Intune,
+    /// SCCM, Jamf, Ansible): exit 0 nothing to do, 3 one is in its renewal
+    /// window (--within DAYS), 4 one has expired; a certificate whose renewal
+    /// (with its key, valid now) is installed needs nothing
+    Check {
+        /// Only client-authentication certificates
+        #[arg(long)]
+        client_auth: bool,
+    },
     /// List the PKCS#11 modules, their slots (readers) and tokens (cards),
     /// with each PIN's state and what to do when it needs care
     Tokens {

@@ -103,6 +103,12 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
             plan.carry_out(&*store, |step| output::deleting(step, cli.json))?;
             output::deleted(&plan.steps, cli.json);
         }
+        Command::Check { client_auth } => {
+            let overview = overview()?;
+            let check = actions::check(&overview, now, cli.renewal_window(), *client_auth);
+            output::check(&check, &store.spec(), cli.json);
+            return Ok(ExitCode::from(check.attention.exit_code()));
+        }
         Command::Cleanup { apply, yes } => {
             let overview = overview()?;
             let items = actions::cleanup(&overview);

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use time::OffsetDateTime;
 use unicode_width::UnicodeWidthStr as _;
 
-use certdesk_core::actions::{CleanupItem, Details};
+use certdesk_core::actions::{Check, CleanupItem, Details};
 use certdesk_core::health::CleanupReason;
 use certdesk_core::inspect::FileFormat;
 use certdesk_core::store::ImportOutcome;
@@ -303,6 +303,41 @@ fn reason_text(reason: &CleanupReason) -> String {
         CleanupReason::Superseded { by, by_not_after } => {
             format!("superseded by {} (expires {})", short_id(by), date(*by_not_after))
         }
+    }
+}
+
+/// The fleet check: every personal certificate's verdict (JSON: with the
+/// host and the store, for a fleet tool to collect), or the ones that need
+/// attention and what to do.
+pub fn check(check: &Check, store: &str, json: bool) {
+    use certdesk_core::actions::Attention;
+    let mut out = anstream::stdout();
+    if json {
+        let report = json!({
+            "host": certdesk_core::actions::check::host_name(),
+            "store": store,
+            "attention": check.attention,
+            "exit_code": check.attention.exit_code(),
+            "certificates": check.certificates,
+        });
+        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+        return;
+    }
+    let needing: Vec<_> = check.certificates.iter().filter(|c| c.attention != Attention::None).collect();
+    if needing.is_empty() {
+        let _ = writeln!(
+            out,
+            "Nothing to do: {} checked, none expired or due for renewal without its renewal installed.",
+            counted(check.certificates.len(), "certificate", "certificates")
+        );
+        return;
+    }
+    for c in needing {
+        let what = match c.attention {
+            Attention::Expired => format!("expired {} days ago; renew it", -c.days_left),
+            _ => format!("expires in {} days; renew it now (renewal usually opens 3 months before)", c.days_left),
+        };
+        let _ = writeln!(out, "{} (issued by {}, id {}): {what}", c.name, c.issuer_name, short_id(&c.id));
     }
 }
 

@@ -689,3 +689,46 @@ fn a_database_with_a_primary_password_opens_with_it_and_a_wrong_one_is_refused()
     assert_eq!(keys.len(), 1, "yamada's key went with it: {keys:#?}");
     assert!(keys[0].ends_with("taro"), "{keys:#?}");
 }
+
+/// `certdesk check`, as a fleet tool runs it: exit 4 while a certificate has
+/// expired with no usable renewal installed, 3 once only renewals are due,
+/// 0 when nothing is (here: a renewal window of 0 days); the JSON names the
+/// host and the store and judges each personal certificate.
+#[test]
+fn check_exits_with_the_worst_verdict_and_reports_each_personal_certificate() {
+    let (_tmp, db, fixture) = fresh_db();
+    let checked = |args: &[&str]| certdesk(&db).args(["--json", "check"]).args(args).output().unwrap();
+    let out = checked(&[]);
+    assert_eq!(out.status.code(), Some(4), "{}", String::from_utf8_lossy(&out.stdout));
+    let report = json_of(&out);
+    assert!(report["host"].as_str().is_some_and(|h| !h.is_empty()), "{report:#}");
+    assert_eq!(report["store"], format!("nss:{}", db.display()));
+    assert_eq!((report["attention"].as_str(), report["exit_code"].as_u64()), (Some("expired"), Some(4)));
+    let verdict = |file: &str| {
+        let entry = report["certificates"].as_array().unwrap().iter().find(|c| c["id"] == fixture.ids[file]).cloned();
+        entry.map(|c| (c["attention"].as_str().unwrap().to_owned(), c["renewal_installed"].as_bool().unwrap()))
+    };
+    assert_eq!(verdict("alice-expired"), Some(("expired".into(), false)));
+    assert_eq!(verdict("hanako-1"), Some(("none".into(), true)), "its renewal is installed");
+    assert_eq!(verdict("keiko-1"), Some(("none".into(), true)), "renewed with the same key");
+    assert_eq!(verdict("bob-expiring"), Some(("renewal_due".into(), false)));
+    assert_eq!(verdict("frank-1"), Some(("renewal_due".into(), false)), "its renewal is not valid yet");
+    assert_eq!(verdict("jiro-nokey"), None, "no key: not a personal certificate here");
+    assert_eq!(verdict("ca-g2"), None);
+    assert_eq!(verdict("eve-server").map(|v| v.0), Some("none".into()));
+    let client_only = json_of(&checked(&["--client-auth"]));
+    let ids: Vec<&Value> = client_only["certificates"].as_array().unwrap().iter().map(|c| &c["id"]).collect();
+    assert!(!ids.contains(&&Value::from(fixture.ids["eve-server"].clone())), "server-only left out: {ids:?}");
+    assert!(ids.contains(&&Value::from(fixture.ids["alice-expired"].clone())));
+    let bob =
+        report["certificates"].as_array().unwrap().iter().find(|c| c["id"] == fixture.ids["bob-expiring"]).unwrap();
+    assert_eq!(bob["days_left"], 29, "{bob:#}"); // made to expire in 30 days, a few seconds ago
+
+    let expired: Vec<&str> = ["alice-expired", "grace-1", "grace-2"].iter().map(|f| fixture.ids[f].as_str()).collect();
+    run(certdesk(&db).arg("delete").args(&expired).arg("--yes"));
+    assert_eq!(checked(&[]).status.code(), Some(3), "only renewals are due now");
+    let text = certdesk(&db).arg("check").output().unwrap();
+    assert_eq!(text.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&text.stdout).contains("Bob Expiring (issued by Enterprise Premium CA - G2"));
+    assert_eq!(checked(&["--within", "0"]).status.code(), Some(0), "no renewal window: nothing is due");
+}

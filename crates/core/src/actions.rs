@@ -5,6 +5,7 @@
 //! they share (the order of the list, what a new file's password may be,
 //! which kind of error a situation is) lives here, once.
 
+pub mod check;
 pub mod cleanup;
 pub mod delete;
 pub mod details;
@@ -15,6 +16,7 @@ pub mod preferences;
 pub mod search;
 pub mod tokens;
 
+pub use check::{check, Attention, Check};
 pub use cleanup::{cleanup, CleanupItem};
 pub use delete::{plan_deletion, DeletionPlan};
 pub use details::{details, ChainLink, Details};

@@ -182,6 +182,19 @@ pub fn renewals_of<'a>(certificate: &'a Certificate, identities: &'a [Identity])
     identities.iter().filter(move |i| same_group(&i.certificate, certificate) && newer(&i.certificate))
 }
 
+/// The newest renewal of `certificate` that can sign someone in now: it has
+/// its private key and is valid today. What makes an old certificate (or a
+/// preference that names it) safe to leave behind.
+pub fn usable_renewal<'a>(
+    certificate: &'a Certificate,
+    identities: &'a [Identity],
+    now: OffsetDateTime,
+    window: Duration,
+) -> Option<&'a Identity> {
+    let usable = |i: &&Identity| i.key.has_private_key() && status_at(&i.certificate, now, window).is_usable();
+    newest(renewals_of(certificate, identities).filter(usable))
+}
+
 /// The newest of `renewals`; of two equally new ones, the lower id, so the
 /// answer never depends on the store's order.
 pub fn newest<'a>(renewals: impl Iterator<Item = &'a Identity>) -> Option<&'a Identity> {

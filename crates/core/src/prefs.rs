@@ -290,8 +290,7 @@ fn usable_renewal(
     now: OffsetDateTime,
     window: Duration,
 ) -> Option<String> {
-    let usable = |i: &&Identity| i.key.has_private_key() && health::status_at(&i.certificate, now, window).is_usable();
-    health::newest(health::renewals_of(certificate, identities).filter(usable)).map(|i| i.id.clone())
+    health::usable_renewal(certificate, identities, now, window).map(|i| i.id.clone())
 }
 
 #[cfg(test)]

@@ -6,68 +6,27 @@
 
 #![cfg(target_os = "linux")]
 
+#[path = "../../cli/tests/support/fixtures.rs"]
+mod fixtures;
+
 use std::path::Path;
-use std::process::Command;
 
 use certdesk_core::actions::tokens::{cards_to_unlock, check_module, tokens, unlock_card};
 use certdesk_core::store::pkcs11::lock_all;
 use certdesk_core::token::PinState;
 use certdesk_core::transfer::ListLanguage;
 use certdesk_core::{Error, Secret, StoreSpec};
+use fixtures::{issue, Ca, Leaf, SoftToken, SOFTHSM_MODULE as SOFTHSM, TOKEN_PIN as PIN};
 
-/// Debian's SoftHSM2 module (the `softhsm2` package the test setup installs).
-const SOFTHSM: &str = "/usr/lib/softhsm/libsofthsm2.so";
 const LABEL: &str = "社員証";
-const PIN: &str = "7391-pin";
 
-fn run(command: &mut Command) {
-    let out = command.output().unwrap_or_else(|e| panic!("{command:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{command:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// A token labelled `LABEL` holding one certificate that only a login shows
-/// (written by GnuTLS's `p11tool --mark-private`).
+/// A token labelled `LABEL` holding one certificate that only a login shows.
 fn token_with_a_private_certificate(dir: &Path) {
-    let tokens = dir.join("tokens");
-    std::fs::create_dir(&tokens).unwrap();
-    let conf = dir.join("softhsm2.conf");
-    std::fs::write(&conf, format!("directories.tokendir = {}\n", tokens.display())).unwrap();
-    std::env::set_var("SOFTHSM2_CONF", &conf);
-    let tool = |args: &[&str]| {
-        run(Command::new("pkcs11-tool").args(["--module", SOFTHSM]).args(args).env("SO_PIN", "1234").env("PIN", PIN))
-    };
-    tool(&["--init-token", "--slot-index", "0", "--label", LABEL, "--so-pin", "env:SO_PIN"]);
-    tool(&[
-        "--token-label",
-        LABEL,
-        "--login",
-        "--login-type",
-        "so",
-        "--so-pin",
-        "env:SO_PIN",
-        "--init-pin",
-        "--new-pin",
-        "env:PIN",
-    ]);
-    let cert = dir.join("cert.pem");
-    run(Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "30"])
-        .args(["-subj", "/CN=Kenji Hidden", "-keyout"])
-        .arg(dir.join("key.pem"))
-        .arg("-out")
-        .arg(&cert));
-    let token: String = LABEL.bytes().map(|b| format!("%{b:02X}")).collect();
-    run(Command::new("p11tool")
-        .args(["--provider", SOFTHSM, "--login", "--write", "--mark-private", "--load-certificate"])
-        .arg(&cert)
-        .args(["--label", "Kenji card", "--id", "02"])
-        .arg(format!("pkcs11:token={token}"))
-        .env("GNUTLS_PIN", PIN));
+    let token = SoftToken::new(dir, LABEL);
+    std::env::set_var("SOFTHSM2_CONF", &token.conf);
+    let ca = Ca::new(dir, "Card Issuing CA");
+    let cert = issue(&ca, dir, &Leaf::new("kenji", "/CN=Kenji Hidden", -1, 30), time::OffsetDateTime::now_utc());
+    token.put_private_certificate(&cert, "02", "Kenji card");
 }
 
 fn listed(spec: &StoreSpec) -> usize {
