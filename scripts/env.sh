@@ -4,6 +4,8 @@ if [ -z "${CARGO_TARGET_DIR:-}" ]; then
   export CARGO_TARGET_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/certdesk/target"
 fi
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+# The Python the tests run kept parsers with (scripts/setup fills it).
+export CERTDESK_PYTHON="${CERTDESK_PYTHON:-${XDG_CACHE_HOME:-$HOME/.cache}/certdesk/python/bin/python}"
 # Installs those of the Debian packages named that are missing (sudo when
 # not root): each script names what it needs.
 install_missing() {

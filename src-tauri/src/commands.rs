@@ -443,6 +443,30 @@ pub async fn get_settings(state: State<'_, AppState>) -> Reply<SettingsView> {
     .await
 }
 
+/// "Add to calendar": the renewal and expiry days of the certificates `ids`
+/// (none: every personal one) written to `path` as an iCalendar file; the
+/// save dialog already asked about replacing an existing file. Answers how
+/// many certificates it holds.
+#[tauri::command]
+pub async fn save_calendar(
+    state: State<'_, AppState>,
+    ids: Vec<String>,
+    path: PathBuf,
+    language: String,
+) -> Reply<usize> {
+    let open = open_overview(&state);
+    let window = state.renewal_window();
+    off_ui_thread(move || {
+        let (_store, overview) = open()?;
+        let language = transfer::ListLanguage::from_locale(&language);
+        let (ics, count) =
+            certdesk_core::calendar::calendar_of(&overview, &ids, window, time::OffsetDateTime::now_utc(), language)?;
+        transfer::save_private_file(&path, ics.as_bytes(), true)?;
+        Ok(count)
+    })
+    .await
+}
+
 /// The present cards that show more once unlocked with their PIN, each
 /// with its PIN state's advice in the window's language.
 #[tauri::command]

@@ -65,6 +65,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::save_settings,
         commands::check_token_module,
         commands::cards_to_unlock,
+        commands::save_calendar,
         commands::unlock_card,
         commands::lock_cards,
         commands::reveal_in_folder,

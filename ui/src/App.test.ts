@@ -484,3 +484,22 @@ describe('a card that shows more once unlocked', () => {
     await waitFor(() => expect(calls.filter((c) => c.cmd === 'unlock_card').map((c) => c.args)).toEqual([{ store: pad.store, pin: null }]));
   });
 });
+
+describe('add to calendar', () => {
+  it('saves the renewal days of the selection, or of every certificate, where the user chose', async () => {
+    const calls = backend({ save_calendar: (args) => ((args.ids as string[]).length || 6) });
+    const { container } = render(App);
+    await waitFor(() => expect(rowNames(container)).toHaveLength(6));
+    window.__CERTDESK_E2E__ = { answers: ['/home/me/更新予定.ics', '/home/me/one.ics'] };
+    await fireEvent.click(screen.getByRole('button', { name: 'Add to calendar…' }));
+    expect(await screen.findByText('Saved the renewal days of 6 certificates to /home/me/更新予定.ics')).toBeTruthy();
+    await fireEvent.click(row(container, 'yamada'));
+    await fireEvent.click(screen.getByRole('button', { name: 'Add to calendar…' }));
+    expect(await screen.findByText('Saved the renewal days of 1 certificate to /home/me/one.ics')).toBeTruthy();
+    expect(calls.filter((c) => c.cmd === 'save_calendar').map((c) => c.args)).toEqual([
+      { ids: [], path: '/home/me/更新予定.ics', language: 'en' },
+      { ids: ['yamada'], path: '/home/me/one.ics', language: 'en' },
+    ]);
+    delete window.__CERTDESK_E2E__;
+  });
+});

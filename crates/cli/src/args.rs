@@ -158,6 +158,17 @@ pub enum Command {
     /// macOS identity preferences: which certificate Safari offers to which site
     #[command(subcommand)]
     Prefs(PrefsCommand),
+    /// Write the renewal dates of certificates (default: every personal one) to an
+    /// iCalendar file: an all-day event when the renewal window opens, one on expiry
+    Calendar {
+        /// Certificate ids (at least 8 characters each); none: every personal certificate
+        ids: Vec<String>,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Replace OUT if it exists
+        #[arg(long)]
+        force: bool,
+    },
     /// Whether a personal certificate needs attention, for fleet tools (Intune,
     /// SCCM, Jamf, Ansible): exit 0 nothing to do, 3 one is in its renewal
     /// window (--within DAYS), 4 one has expired; a certificate whose renewal

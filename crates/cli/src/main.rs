@@ -103,6 +103,14 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
             plan.carry_out(&*store, |step| output::deleting(step, cli.json))?;
             output::deleted(&plan.steps, cli.json);
         }
+        Command::Calendar { ids, out, force } => {
+            let overview = overview()?;
+            let language = transfer::ListLanguage::from_locale(&locale());
+            let (ics, count) =
+                certdesk_core::calendar::calendar_of(&overview, ids, cli.renewal_window(), now, language)?;
+            transfer::save_private_file(out, ics.as_bytes(), *force)?;
+            output::calendar_written(out, count, cli.json);
+        }
         Command::Check { client_auth } => {
             let overview = overview()?;
             let check = actions::check(&overview, now, cli.renewal_window(), *client_auth);

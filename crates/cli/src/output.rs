@@ -404,6 +404,20 @@ pub fn written(path: &std::path::Path, profile: certdesk_core::pkcs12::Profile, 
     }
 }
 
+pub fn calendar_written(path: &std::path::Path, certificates: usize, json: bool) {
+    let mut out = anstream::stdout();
+    if json {
+        let _ = writeln!(out, "{}", json!({"written": path, "certificates": certificates, "events": certificates * 2}));
+    } else {
+        let _ = writeln!(
+            out,
+            "Wrote {} with the renewal and expiry days of {}; open it in your calendar app.",
+            path.display(),
+            counted(certificates, "certificate", "certificates")
+        );
+    }
+}
+
 pub fn inspection(report: &certdesk_core::inspect::Inspection, json: bool) {
     let mut out = anstream::stdout();
     if json {

@@ -732,3 +732,58 @@ fn check_exits_with_the_worst_verdict_and_reports_each_personal_certificate() {
     assert!(String::from_utf8_lossy(&text.stdout).contains("Bob Expiring (issued by Enterprise Premium CA - G2"));
     assert_eq!(checked(&["--within", "0"]).status.code(), Some(0), "no renewal window: nothing is due");
 }
+
+/// The Python with Python's icalendar that `scripts/setup` installs (outside the clone).
+fn python_with_icalendar() -> PathBuf {
+    let python = std::env::var_os("CERTDESK_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/certdesk/python/bin/python"));
+    assert!(python.exists(), "{} is missing: run scripts/setup", python.display());
+    python
+}
+
+/// "Add to calendar": the renewal day (the window before expiry) and the
+/// expiry day of each certificate, as all-day events with a reminder, read
+/// back by a kept parser (Python's icalendar); Japanese titles by the locale;
+/// an existing file is not replaced unasked.
+#[test]
+fn calendar_writes_renewal_and_expiry_days_that_icalendar_reads_back() {
+    let (tmp, db, fixture) = fresh_db();
+    let out = tmp.path().join("更新予定.ics");
+    let id = fixture.ids["yamada"].clone();
+    run(certdesk(&db).args(["calendar", &id[..12], "--out"]).arg(&out).env("LC_ALL", "ja_JP.UTF-8"));
+    let again = certdesk(&db).args(["--json", "calendar", "--out"]).arg(&out).output().unwrap();
+    assert_eq!(json_of(&again)["error"]["kind"], "already_exists");
+
+    let read_back = |file: &Path| -> Vec<Value> {
+        let script = "import sys, json, icalendar\n\
+            cal = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())\n\
+            print(json.dumps([{'uid': str(e['UID']), 'summary': str(e['SUMMARY']), \
+            'start': e.decoded('DTSTART').isoformat(), 'end': e.decoded('DTEND').isoformat(), \
+            'alarm': e.walk('VALARM')[0]['TRIGGER'].to_ical().decode()} for e in cal.walk('VEVENT')], ensure_ascii=False))";
+        let out = run(Command::new(python_with_icalendar()).arg("-c").arg(script).arg(file));
+        serde_json::from_slice::<Value>(&out.stdout).unwrap().as_array().unwrap().clone()
+    };
+    let events = read_back(&out);
+    assert_eq!(events.len(), 2, "{events:#?}");
+    let listed = list_json(&db, &[]);
+    let yamada = listed.iter().find(|e| e["id"] == id).unwrap();
+    let not_after = time::OffsetDateTime::parse(
+        yamada["not_after"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let day = |t: time::OffsetDateTime| format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day());
+    let expiry = events.iter().find(|e| e["uid"] == format!("{id}-expiry@certdesk")).unwrap();
+    let renewal = events.iter().find(|e| e["uid"] == format!("{id}-renewal@certdesk")).unwrap();
+    assert_eq!(expiry["start"], day(not_after));
+    assert_eq!(expiry["end"], day(not_after + time::Duration::days(1)));
+    assert_eq!(renewal["start"], day(not_after - time::Duration::days(90)), "the 90-day window opens");
+    assert_eq!(renewal["summary"], "証明書の更新開始: 山田 太郎（Enterprise Premium CA - G2）");
+    assert_eq!(expiry["alarm"], "PT9H");
+
+    // None named: every personal certificate, two days each.
+    run(certdesk(&db).args(["calendar", "--force", "--out"]).arg(&out));
+    let personal = listed.iter().filter(|e| e["has_private_key"] == true && e["is_ca"] == false).count();
+    assert_eq!(read_back(&out).len(), 2 * personal);
+}

@@ -5,6 +5,7 @@
 //! answers; neither decides anything on its own.
 
 pub mod actions;
+pub mod calendar;
 pub mod chain;
 pub mod dn;
 pub mod error;

@@ -800,3 +800,19 @@ fn a_database_with_a_primary_password_asks_for_it_and_then_lists_its_certificate
     assert!(texts[0].contains("Exportable"), "its key, read after the login: {texts:?}");
     app.screenshot("primary-password-unlocked");
 }
+
+/// "Add to calendar" writes the .ics file where the save dialog said: two
+/// all-day events for each of the six certificates with a key.
+#[test]
+fn add_to_calendar_saves_the_renewal_days_where_the_user_chose() {
+    let (tmp, _db, app) = start("en_US.UTF-8");
+    let out = tmp.path().join("更新予定.ics");
+    app.find("[role=option]");
+    app.answer_file_chooser(json!(out));
+    app.find("[data-action=calendar]").click();
+    app.wait_for_text("Saved the renewal days of 6 certificates");
+    let ics = std::fs::read_to_string(&out).unwrap();
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"), "{ics}");
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 12, "{ics}");
+    assert!(ics.contains("Bob Expiring"), "{ics}");
+}

@@ -258,6 +258,10 @@ export interface CardToUnlock {
   advice: string | null;
 }
 
+/** Writes the renewal and expiry days of `ids` (none: every personal certificate) to `path` as an
+ *  iCalendar file; answers how many certificates it holds. */
+export const saveCalendar = (ids: string[], path: string, language: string) =>
+  invoke<number>('save_calendar', { ids, path, language });
 export const cardsToUnlock = (language: string) => invoke<CardToUnlock[]>('cards_to_unlock', { language });
 /** Unlocks the card for this run (the PIN is used once, not kept); no PIN on a PIN-pad reader. */
 export const unlockCard = (store: string, pin: string | null) => invoke<void>('unlock_card', { store, pin });

@@ -29,6 +29,14 @@ export async function chooseSavePath(defaultPath: string): Promise<string | null
   return q ? (q.answer as string | null) : await save({ defaultPath, filters: pfxFilter });
 }
 
+/** Where "Add to calendar" saves its .ics file. */
+export async function chooseCalendarPath(defaultPath: string): Promise<string | null> {
+  const q = queued();
+  return q
+    ? (q.answer as string | null)
+    : await save({ defaultPath, filters: [{ name: 'iCalendar (.ics)', extensions: ['ics'] }] });
+}
+
 /** A PKCS#11 module: no filter, since Linux modules are often versioned (`libvendor.so.1`). */
 export async function chooseModuleFile(): Promise<string | null> {
   const q = queued();

@@ -96,6 +96,16 @@ pub fn check(overview: &Overview, now: OffsetDateTime, window: Duration, client_
     Check { attention, certificates }
 }
 
+/// The certificates "Add to calendar" takes when none is named: the
+/// personal ones (with a private key, not an authority's), in the list's order.
+pub fn personal_certificates(overview: &Overview) -> Vec<&crate::model::Identity> {
+    super::list(overview, &super::ListFilter::default())
+        .into_iter()
+        .map(|(identity, _)| identity)
+        .filter(|identity| !identity.certificate.is_ca && identity.key.has_private_key())
+        .collect()
+}
+
 /// This computer's name, as a fleet's report names the host: `gethostname`
 /// on Unix, `COMPUTERNAME` on Windows; empty when it cannot be read.
 pub fn host_name() -> String {
