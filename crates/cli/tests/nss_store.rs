@@ -787,3 +787,32 @@ fn calendar_writes_renewal_and_expiry_days_that_icalendar_reads_back() {
     let personal = listed.iter().filter(|e| e["has_private_key"] == true && e["is_ca"] == false).count();
     assert_eq!(read_back(&out).len(), 2 * personal);
 }
+
+/// `contrib/ansible`'s playbook, run by a pinned ansible-core against
+/// localhost with a real NSS database: it reports the host's verdict and
+/// the certificates that need attention, and names the host to act on.
+#[test]
+fn the_ansible_playbook_names_the_hosts_with_certificates_to_renew() {
+    let (tmp, db, _) = fresh_db();
+    let python = python_with_icalendar();
+    let playbook = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contrib/ansible/certdesk-check.yml");
+    let vars = serde_json::json!({
+        "ansible_python_interpreter": python,
+        "certdesk": env!("CARGO_BIN_EXE_certdesk"),
+        "certdesk_args": ["--store", format!("nss:{}", db.display())],
+    });
+    let out = run(Command::new(python.with_file_name("ansible-playbook"))
+        .args(["-i", "localhost,", "-c", "local", "-e"])
+        .arg(vars.to_string())
+        .arg(&playbook)
+        .env("LC_ALL", "C.UTF-8")
+        .env("ANSIBLE_NOCOLOR", "1")
+        .env("ANSIBLE_HOME", tmp.path().join("ansible"))
+        .env("ANSIBLE_LOCAL_TEMP", tmp.path().join("ansible-tmp"))
+        .env_remove("CERTDESK_STORE"));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("localhost: expired"), "{said}");
+    assert!(said.contains("Alice Expired") && said.contains("Bob Expiring"), "{said}");
+    assert!(!said.contains("Carol Valid"), "a valid one needs nothing: {said}");
+    assert!(said.contains("to renew: ['localhost']"), "{said}");
+}
