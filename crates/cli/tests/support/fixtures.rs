@@ -231,13 +231,17 @@ pub fn new_nss_db_with_password(dir: &Path, password: &str, p12: &Path, p12_pass
 
 /// `certutil -K`: the private keys NSS itself sees, one line each.
 pub fn nss_keys(db: &Path) -> Vec<String> {
-    let out = Command::new("certutil")
-        .arg("-K")
-        .arg("-d")
-        .arg(format!("sql:{}", db.display()))
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    nss_keys_with_password(db, None)
+}
+
+/// `certutil -K` on a database with a Primary Password, read from `password_file`.
+pub fn nss_keys_with_password(db: &Path, password_file: Option<&Path>) -> Vec<String> {
+    let mut certutil = Command::new("certutil");
+    certutil.arg("-K").arg("-d").arg(format!("sql:{}", db.display()));
+    if let Some(file) = password_file {
+        certutil.arg("-f").arg(file);
+    }
+    let out = certutil.stdin(Stdio::null()).output().unwrap();
     // "certutil: no keys found" exits non-zero; that, and only that, is a valid answer here:
     // any other failure (a database it cannot open) must fail the test, not read as "no keys".
     let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));

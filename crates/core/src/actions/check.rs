@@ -64,9 +64,8 @@ pub struct Check {
 /// key, on a card too; only client-authentication ones if `client_auth_only`)
 /// at `now` with the renewal window `window`, in the list's order.
 pub fn check(overview: &Overview, now: OffsetDateTime, window: Duration, client_auth_only: bool) -> Check {
-    let certificates: Vec<CheckedCertificate> = super::list(overview, &super::ListFilter::everything())
+    let certificates: Vec<CheckedCertificate> = personal(overview)
         .into_iter()
-        .filter(|(identity, _)| !identity.certificate.is_ca && identity.key.has_private_key())
         .filter(|(identity, _)| !client_auth_only || identity.certificate.client_auth)
         .map(|(identity, health)| {
             let cert = &identity.certificate;
@@ -97,13 +96,17 @@ pub fn check(overview: &Overview, now: OffsetDateTime, window: Duration, client_
 }
 
 /// The certificates "Add to calendar" takes when none is named: the
-/// personal ones (with a private key, not an authority's), in the list's order.
+/// personal ones, as the check judges them.
 pub fn personal_certificates(overview: &Overview) -> Vec<&crate::model::Identity> {
-    super::list(overview, &super::ListFilter::default())
-        .into_iter()
-        .map(|(identity, _)| identity)
-        .filter(|identity| !identity.certificate.is_ca && identity.key.has_private_key())
-        .collect()
+    personal(overview).into_iter().map(|(identity, _)| identity).collect()
+}
+
+/// The personal certificates (with a private key, not an authority's: the
+/// list leaves authorities out), in the list's order, with their health.
+fn personal(overview: &Overview) -> Vec<(&crate::model::Identity, &crate::health::Assessment)> {
+    let mut listed = super::list(overview, &super::ListFilter::default());
+    listed.retain(|(identity, _)| identity.key.has_private_key());
+    listed
 }
 
 /// This computer's name, as a fleet's report names the host: `gethostname`

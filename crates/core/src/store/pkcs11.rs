@@ -327,13 +327,8 @@ impl TokenStore {
             }
             let (slot, info) =
                 self.slots(pkcs11)?.into_iter().next().expect("slots() finds the labelled token or fails");
-            let pin = match pin {
-                Some(pin) => pin.clone(),
-                // The reader's keypad takes it (`log_in` passes none).
-                None if info.protected_authentication_path() => Secret::new(String::new()),
-                // Never try an empty PIN: the card would count it as wrong.
-                None => return Err(Error::InvalidInput(format!("enter the PIN of \"{label}\" to unlock it"))),
-            };
+            // None on a PIN-pad reader; `log_in` refuses an empty PIN anywhere else.
+            let pin = pin.cloned().unwrap_or_default();
             let session = pkcs11.open_ro_session(slot).map_err(|e| self.unavailable(&e.to_string()))?;
             self.log_in(&session, &info, &pin)?;
             unlocked().push(UnlockedToken { module: canonical(&self.module), label, session, pkcs11: pkcs11.clone() });
@@ -479,10 +474,6 @@ impl TokenStore {
         }
         Ok(identities)
     }
-
-    fn read_only(&self, what: &str) -> Error {
-        crate::token::card_is_read_only(what)
-    }
 }
 
 impl Keystore for TokenStore {
@@ -501,7 +492,7 @@ impl Keystore for TokenStore {
     }
 
     fn import_pkcs12(&self, _file: &ImportFile<'_>, _exportable: bool) -> Result<ImportOutcome> {
-        Err(self.read_only("importing"))
+        Err(crate::token::card_is_read_only("importing"))
     }
 
     fn export_private_key(&self, _identity: &Identity) -> Result<Zeroizing<Vec<u8>>> {
@@ -511,7 +502,7 @@ impl Keystore for TokenStore {
     }
 
     fn delete(&self, _step: &DeletionStep) -> Result<()> {
-        Err(self.read_only("deleting"))
+        Err(crate::token::card_is_read_only("deleting"))
     }
 
     /// Signs inside the token (`C_Sign`) after a login. RSA signs PSS, for
