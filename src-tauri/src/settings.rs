@@ -54,6 +54,10 @@ impl Settings {
         if !["auto", "ja", "en"].contains(&self.language.as_str()) {
             return Err(format!("\"{}\" is not a language certdesk speaks", self.language));
         }
+        let most = certdesk_core::store::pkcs11::MAX_LISTED_MODULES;
+        if self.token_modules.len() > most {
+            return Err(format!("at most {most} card modules can be added; remove one first"));
+        }
         Ok(())
     }
 }
@@ -87,5 +91,8 @@ mod tests {
         assert!(Settings { renewal_days: 0, ..Settings::default() }.validate().is_ok(), "0 days: no warning");
         assert!(Settings { language: "fr".into(), ..Settings::default() }.validate().is_err());
         assert!(Settings::default().validate().is_ok());
+        let modules = |n: usize| (0..n).map(|i| PathBuf::from(format!("/opt/m{i}.so"))).collect();
+        assert!(Settings { token_modules: modules(16), ..Settings::default() }.validate().is_ok());
+        assert!(Settings { token_modules: modules(17), ..Settings::default() }.validate().is_err());
     }
 }

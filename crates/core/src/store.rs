@@ -256,13 +256,14 @@ impl StoreSpec {
         match self {
             StoreSpec::Token { module, .. } => modules.push(module.clone()),
             StoreSpec::Nss { dir, .. } => {
-                if let Ok(text) = std::fs::read_to_string(dir.join("pkcs11.txt")) {
+                if let Some(text) = pkcs11::read_pkcs11_txt(&dir.join("pkcs11.txt")) {
                     modules.extend(pkcs11::modules_in_pkcs11_txt(&text));
                 }
             }
             _ => {}
         }
-        modules.extend(added.iter().cloned());
+        // A hand-edited settings file may name any number: each is loaded.
+        modules.extend(added.iter().take(pkcs11::MAX_LISTED_MODULES).cloned());
         let mut unique: Vec<PathBuf> = Vec::new();
         for module in modules {
             if !unique.contains(&module) {

@@ -268,6 +268,23 @@ pub fn default_modules() -> Vec<PathBuf> {
     first(proxy).or_else(|| first(opensc)).into_iter().collect()
 }
 
+/// The most modules read from one list (a profile's `pkcs11.txt`, the
+/// settings' added ones): a profile has a handful of security devices, and
+/// every module listed is loaded.
+pub const MAX_LISTED_MODULES: usize = 16;
+
+/// The most bytes of a profile's `pkcs11.txt` read (Firefox writes a few hundred).
+pub const MAX_PKCS11_TXT: u64 = 64 * 1024;
+
+/// A profile's `pkcs11.txt`, read only up to `MAX_PKCS11_TXT`; `None` when
+/// it is absent, unreadable or longer (not one Firefox wrote).
+pub fn read_pkcs11_txt(path: &Path) -> Option<String> {
+    use std::io::Read as _;
+    let mut text = String::new();
+    std::fs::File::open(path).ok()?.take(MAX_PKCS11_TXT + 1).read_to_string(&mut text).ok()?;
+    (text.len() as u64 <= MAX_PKCS11_TXT).then_some(text)
+}
+
 /// The modules a Firefox profile's `pkcs11.txt` lists (`library=` lines),
 /// without NSS's own (whose `library=` is empty): a profile's security
 /// devices, to read beside its certificates.
@@ -278,6 +295,7 @@ pub fn modules_in_pkcs11_txt(text: &str) -> Vec<PathBuf> {
         // NSS's built-in roots hold no one's identity.
         .filter(|path| !path.is_empty() && !path.ends_with("libnssckbi.so") && !path.ends_with("nssckbi.dll"))
         .map(PathBuf::from)
+        .take(MAX_LISTED_MODULES)
         .collect()
 }
 
@@ -614,6 +632,22 @@ mod tests {
                 PathBuf::from("/opt/vendor/libeTPkcs11.so")
             ]
         );
+    }
+
+    #[test]
+    fn a_hostile_pkcs11_txt_is_bounded_in_size_and_in_modules() {
+        let many: String = (0..1000).map(|i| format!("library=/opt/m{i}.so\nname=m{i}\n\n")).collect();
+        assert_eq!(modules_in_pkcs11_txt(&many).len(), MAX_LISTED_MODULES);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pkcs11.txt");
+        std::fs::write(&path, &many[..(MAX_PKCS11_TXT as usize).min(many.len())]).unwrap();
+        assert!(read_pkcs11_txt(&path).is_some());
+        std::fs::write(&path, "x".repeat(MAX_PKCS11_TXT as usize + 1)).unwrap();
+        assert_eq!(read_pkcs11_txt(&path), None, "longer than any Firefox writes");
+        let added: Vec<PathBuf> = (0..100).map(|i| PathBuf::from(format!("/opt/added{i}.so"))).collect();
+        let spec = crate::StoreSpec::Keychain { name: "login".into() };
+        let modules = spec.token_modules(&added);
+        assert!(modules.len() <= MAX_LISTED_MODULES + default_modules().len(), "{}", modules.len());
     }
 
     #[test]
