@@ -14,7 +14,10 @@ fn main() {
     if target("CARGO_CFG_TARGET_OS") != "windows" || target("CARGO_CFG_TARGET_ENV") != "gnu" {
         return;
     }
-    let icon = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../icons/icon.ico");
+    // Read when the script runs, not baked in when it is compiled: a build
+    // cache shared by clones in other folders reuses the compiled script.
+    let manifest_dir = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let icon = PathBuf::from(manifest_dir).join("../../icons/icon.ico");
     println!("cargo:rerun-if-changed={}", icon.display());
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let script = out.join("certdesk.rc");

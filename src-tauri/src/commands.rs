@@ -25,8 +25,8 @@ use certdesk_core::trust::Trust;
 use certdesk_core::{Error, ListEntry, Overview, RenewalWindow, Secret};
 
 use crate::ipc_error::IpcError;
-use crate::settings::Settings;
 use crate::state::AppState;
+use certdesk_core::settings::Settings;
 
 type Reply<T> = Result<T, IpcError>;
 
@@ -71,6 +71,9 @@ pub struct Listing {
     pub preferences_supported: bool,
     /// Which listing this is, for [`search_certificates`]: each one counts up.
     pub generation: u64,
+    /// Offer "Remind me before my certificates expire" (once: see
+    /// `reminders::worth_offering`).
+    pub offer_reminders: bool,
 }
 
 /// A listing as read, with the search's view of its identities.
@@ -132,8 +135,11 @@ pub fn start_first_listing(state: &AppState) {
 
 fn read_listing(state: &AppState) -> impl FnOnce() -> certdesk_core::Result<ReadListing> + Send + 'static {
     let open = open_overview(state);
+    let (settings, window) = (state.settings(), state.renewal_window());
     move || {
         let (store, overview) = open()?;
+        let check = actions::check(&overview, time::OffsetDateTime::now_utc(), window, true);
+        let offer_reminders = certdesk_core::reminders::worth_offering(&settings, &check, window.whole_days());
         let preferences_supported = store.spec().starts_with("keychain:");
         let listed = actions::list(&overview, &ListFilter::everything());
         let index = SearchIndex::of(listed.iter().map(|(identity, _)| *identity));
@@ -144,6 +150,7 @@ fn read_listing(state: &AppState) -> impl FnOnce() -> certdesk_core::Result<Read
             entries,
             preferences_supported,
             generation: 0,
+            offer_reminders,
         };
         Ok((listing, index))
     }
@@ -378,6 +385,41 @@ pub async fn delete_preferences(state: State<'_, AppState>, ids: Vec<String>) ->
     .await
 }
 
+/// Points the preferences `ids` names at their installed renewals, and
+/// answers every outcome: repointed, not repairable and why, or failed.
+#[tauri::command]
+pub async fn repair_preferences(
+    state: State<'_, AppState>,
+    ids: Vec<String>,
+) -> Reply<Vec<actions::preferences::PreferenceRepair>> {
+    let open = open_overview(&state);
+    let window = state.renewal_window();
+    off_ui_thread(move || {
+        let (store, overview) = open()?;
+        let now = time::OffsetDateTime::now_utc();
+        let chosen =
+            actions::preferences::chosen_preferences(&*store, &overview, now, window, PreferenceChoice::Ids(&ids))?;
+        Ok(actions::preferences::repair_preferences(&*store, &overview, now, window, chosen))
+    })
+    .await
+}
+
+/// "Always use this certificate for this site", after a successful try.
+#[tauri::command]
+pub async fn always_use_for_site(
+    state: State<'_, AppState>,
+    site: String,
+    identity: String,
+) -> Reply<actions::preferences::AlwaysUsed> {
+    let open = open_overview(&state);
+    off_ui_thread(move || {
+        let (store, overview) = open()?;
+        let site: certdesk_core::probe::Target = site.parse()?;
+        actions::preferences::always_use(&*store, &overview, &site, &identity)
+    })
+    .await
+}
+
 /// "Check a site": the server's trust, the CA names it asks for, the store's
 /// identities ranked for it, and with `identity` a handshake as that identity:
 /// refused (`server_not_trusted`) with a server not trusted here unless
@@ -511,11 +553,63 @@ pub async fn save_settings(state: State<'_, AppState>, settings: Settings, store
     if let Some(spec) = &settings.store {
         spec.parse::<certdesk_core::StoreSpec>()?;
     }
+    // Reminders are switched by `set_reminders` alone, which also makes or removes the schedule.
+    let current = state.settings();
+    let settings = Settings { reminders: current.reminders, reminders_offered: current.reminders_offered, ..settings };
     if let Some(path) = &state.settings_path {
         settings.save(path)?;
     }
     state.replace_settings(settings, store_chosen);
     Ok(())
+}
+
+/// "Remind me before my certificates expire": creates the daily check (the
+/// system's scheduler running the `certdesk` command installed beside the
+/// app) or removes it, and saves the choice; declining the offer is `false`.
+/// Answers the settings as saved.
+#[tauri::command]
+pub async fn set_reminders(state: State<'_, AppState>, on: bool) -> Reply<Settings> {
+    use certdesk_core::reminders;
+    let path = state.settings_path.clone().ok_or_else(|| {
+        IpcError::from(Error::InvalidInput(
+            "this system has no folder for settings, so reminders cannot be kept".into(),
+        ))
+    })?;
+    let saved = off_ui_thread(move || {
+        let (saved, _files) = if on {
+            let cli = command_line_beside_the_app()?;
+            reminders::turn_on(reminders::Scheduler::for_this_computer(), &cli, &path)?
+        } else {
+            reminders::turn_off(&path)?
+        };
+        Ok(saved)
+    })
+    .await?;
+    state.set_reminders(saved.reminders, saved.reminders_offered);
+    Ok(saved)
+}
+
+/// The `certdesk` command the packages install beside the app (the .deb in
+/// /usr/bin, the MSI in the same folder, the Mac app in Contents/MacOS).
+fn command_line_beside_the_app() -> certdesk_core::Result<PathBuf> {
+    let app =
+        std::env::current_exe().map_err(|e| Error::Io { what: "finding certdesk's program".into(), source: e })?;
+    let cli = app.with_file_name(format!("certdesk{}", std::env::consts::EXE_SUFFIX));
+    if cli.is_file() {
+        Ok(cli)
+    } else {
+        Err(Error::InvalidInput(format!(
+            "the certdesk command is not installed beside the app ({}); reinstall certdesk to turn reminders on",
+            cli.display()
+        )))
+    }
+}
+
+/// The certificate a click on a reminder asked to show (`certdesk-app
+/// --show ID`), once; none after that until another click.
+#[tauri::command]
+pub fn certificate_to_show(state: State<'_, AppState>) -> Option<String> {
+    state.take_certificate_to_show()
 }
 
 /// "Show in folder" after an export: the system's file manager, with the file selected where it can.

@@ -10,7 +10,7 @@
 
 /// The app's identifier (`tauri.conf.json`), from which the plugin names its
 /// bus name and object path; a test checks the two agree.
-const IDENTIFIER: &str = "app.certdesk.desktop";
+const IDENTIFIER: &str = certdesk_core::settings::APP_IDENTIFIER;
 
 fn bus_name() -> String {
     format!("{IDENTIFIER}.SingleInstance")

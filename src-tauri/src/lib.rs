@@ -6,7 +6,6 @@ mod handover;
 mod ipc_error;
 mod launch;
 mod opened;
-mod settings;
 mod state;
 #[cfg(feature = "test")]
 pub mod testing;
@@ -31,10 +30,16 @@ pub fn run() {
     let builder = tauri::Builder::default().plugin(tauri_plugin_single_instance::init(opened::handed_over));
     with_commands(builder.plugin(tauri_plugin_dialog::init()))
         .setup(|app| {
-            let settings_path = app.path().app_config_dir().ok().map(|dir| dir.join("settings.json"));
+            // The same file `certdesk check --notify` reads for the reminders.
+            let settings_path = certdesk_core::settings::settings_path();
             app.manage(state::AppState::new(settings_path));
             // `certdesk-app FILE…`, as a file manager starts it for a double-clicked .pfx.
-            app.state::<state::AppState>().open_files(opened::files_in(std::env::args_os().skip(1), None));
+            let state = app.state::<state::AppState>();
+            state.open_files(opened::files_in(std::env::args_os().skip(1), None));
+            // `certdesk-app --show ID`, as a click on a reminder starts it.
+            if let Some(id) = opened::certificate_asked(std::env::args().skip(1)) {
+                state.show_certificate(id);
+            }
             commands::start_first_listing(&app.state::<state::AppState>());
             Ok(())
         })
@@ -59,6 +64,8 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::cleanup_candidates,
         commands::list_preferences,
         commands::delete_preferences,
+        commands::repair_preferences,
+        commands::always_use_for_site,
         commands::probe_site,
         commands::list_trust,
         commands::get_settings,
@@ -66,6 +73,8 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::check_token_module,
         commands::cards_to_unlock,
         commands::save_calendar,
+        commands::set_reminders,
+        commands::certificate_to_show,
         commands::unlock_card,
         commands::lock_cards,
         commands::reveal_in_folder,

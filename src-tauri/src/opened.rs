@@ -25,10 +25,36 @@ pub fn files_in(args: impl IntoIterator<Item = OsString>, cwd: Option<&Path>) ->
     actions::files_to_open(args.into_iter().map(path))
 }
 
+/// The certificate a command line asks to show: `--show ID` (a click on a
+/// Linux reminder) or `certdesk://show/ID` (a Windows toast's, through the
+/// URL scheme the installer registers).
+pub fn certificate_asked(args: impl IntoIterator<Item = String>) -> Option<String> {
+    let mut args = args.into_iter();
+    let is_id = |id: &str| !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_hexdigit());
+    while let Some(arg) = args.next() {
+        let asked = match arg.strip_prefix("certdesk://show/") {
+            Some(id) => Some(id.trim_end_matches('/').to_owned()),
+            None if arg == "--show" => args.next(),
+            None => None,
+        };
+        if let Some(id) = asked.filter(|id| is_id(id)) {
+            return Some(id.to_ascii_lowercase());
+        }
+    }
+    None
+}
+
+/// The event that tells the window a certificate is to be shown (`certificate_to_show` takes it).
+pub const CERTIFICATE_ASKED: &str = "certificate-asked";
+
 /// A second launch's command line (`argv[0]` its program) from `cwd`: its files
 /// wait for the window, which is told and brought to the front, files or not
 /// (a second click on the Start menu entry means "show me certdesk").
 pub fn handed_over<R: Runtime>(app: &AppHandle<R>, argv: Vec<String>, cwd: String) {
+    if let (Some(id), Some(state)) = (certificate_asked(argv.iter().skip(1).cloned()), app.try_state::<AppState>()) {
+        state.show_certificate(id);
+        let _ = app.emit(CERTIFICATE_ASKED, ());
+    }
     let files = files_in(argv.into_iter().skip(1).map(OsString::from), Some(Path::new(&cwd)));
     // The plugin answers from the moment it starts, before the app's state
     // exists: a launch in that instant opens the window without its files.
@@ -46,6 +72,17 @@ pub fn handed_over<R: Runtime>(app: &AppHandle<R>, argv: Vec<String>, cwd: Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reminders_click_names_its_certificate_and_nothing_else_passes_for_one() {
+        let asked = |args: &[&str]| certificate_asked(args.iter().map(|a| (*a).to_owned()));
+        assert_eq!(asked(&["--show", "43D6250e"]), Some("43d6250e".into()));
+        assert_eq!(asked(&["certdesk://show/43d6250e/"]), Some("43d6250e".into()));
+        assert_eq!(asked(&["証明書.pfx"]), None);
+        assert_eq!(asked(&["--show"]), None);
+        assert_eq!(asked(&["certdesk://show/../../etc"]), None);
+        assert_eq!(asked(&["--show", "x".repeat(20).as_str()]), None);
+    }
 
     #[test]
     fn a_second_launchs_relative_files_are_found_in_its_folder() {

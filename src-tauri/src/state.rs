@@ -8,7 +8,7 @@ use certdesk_core::actions::{OpenedFile, SearchIndex};
 use certdesk_core::{Secret, StoreSpec};
 
 use crate::commands::ReadListing;
-use crate::settings::Settings;
+use certdesk_core::settings::Settings;
 
 /// The listing read as the app starts, until the window asks for it.
 type FirstListing = Receiver<certdesk_core::Result<ReadListing>>;
@@ -32,6 +32,8 @@ pub struct AppState {
     /// The files the app was started on (a double-click on a .pfx in the
     /// file manager) or a second launch handed it, until the window takes them.
     opened_files: Mutex<Vec<OpenedFile>>,
+    /// The certificate a click on a reminder asked to show, until the window takes it.
+    certificate_to_show: Mutex<Option<String>>,
     /// The Primary Password entered for an NSS database this run, with the
     /// store it opens: in memory only, never saved, gone when the app closes.
     database_password: Mutex<Option<(StoreSpec, Secret)>>,
@@ -48,6 +50,7 @@ impl AppState {
             first_listing: Mutex::new(None),
             searched: Mutex::default(),
             opened_files: Mutex::default(),
+            certificate_to_show: Mutex::default(),
             database_password: Mutex::default(),
         }
     }
@@ -61,6 +64,7 @@ impl AppState {
             first_listing: Mutex::new(None),
             searched: Mutex::default(),
             opened_files: Mutex::default(),
+            certificate_to_show: Mutex::default(),
             database_password: Mutex::default(),
         }
     }
@@ -68,6 +72,22 @@ impl AppState {
     /// Keeps files handed to the app for the window to take.
     pub fn open_files(&self, files: Vec<OpenedFile>) {
         self.opened_files.lock().unwrap_or_else(|e| e.into_inner()).extend(files);
+    }
+
+    /// A reminder's click asked for certificate `id` (the last one asked wins).
+    pub fn show_certificate(&self, id: String) {
+        *self.certificate_to_show.lock().unwrap_or_else(|e| e.into_inner()) = Some(id);
+    }
+
+    pub fn take_certificate_to_show(&self) -> Option<String> {
+        self.certificate_to_show.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    /// The reminder settings as `set_reminders` saved them.
+    pub fn set_reminders(&self, on: bool, offered: bool) {
+        let mut settings = self.settings.lock().unwrap_or_else(|e| e.into_inner());
+        settings.reminders = on;
+        settings.reminders_offered = offered;
     }
 
     /// The files handed to the app, once: a later reload of the page does not open them again.

@@ -32,7 +32,7 @@ function backend(overrides: Record<string, (args: Record<string, unknown>) => un
       case 'search_certificates': // a stand-in for the core's rule: subject text, any case
         return store.flatMap((e, i) => (e.subject.toLowerCase().includes(String(args.text).toLowerCase()) ? [i] : []));
       case 'get_settings':
-        return { settings: { renewal_days: 90, language, store: null, token_modules: [] }, store: 'nss:/tmp/db', store_choices: [{ spec: 'nss:/tmp/db', kind: 'default', label: '' }], store_is_choosable: true, renewal_max_days: 3650 };
+        return { settings: { renewal_days: 90, language, store: null, token_modules: [], reminders: false, reminders_offered: false }, store: 'nss:/tmp/db', store_choices: [{ spec: 'nss:/tmp/db', kind: 'default', label: '' }], store_is_choosable: true, renewal_max_days: 3650 };
       case 'save_settings':
         language = (args.settings as { language: string }).language;
         return null;
@@ -272,13 +272,13 @@ describe('preferences and settings', () => {
     await fireEvent.change(await dialog.findByLabelText('Language'), { target: { value: 'ja' } });
     await fireEvent.click(dialog.getByRole('button', { name: 'Save' }));
     expect(await screen.findByRole('button', { name: 'インポート…' })).toBeTruthy();
-    expect(calls.find((c) => c.cmd === 'save_settings')?.args.settings).toEqual({ renewal_days: 90, language: 'ja', store: null, token_modules: [] });
+    expect(calls.find((c) => c.cmd === 'save_settings')?.args.settings).toEqual({ renewal_days: 90, language: 'ja', store: null, token_modules: [], reminders: false, reminders_offered: false });
   });
 
   it('saves a store given for this run (CERTDESK_STORE) only when it is chosen', async () => {
     const calls = backend({
       get_settings: () => ({
-        settings: { renewal_days: 90, language: 'auto', store: null, token_modules: [] },
+        settings: { renewal_days: 90, language: 'auto', store: null, token_modules: [], reminders: false, reminders_offered: false },
         store: 'nss:/run/only',
         store_choices: [{ spec: 'nss:/home/me/.pki/nssdb', kind: 'default', label: '' }],
         store_is_choosable: true,
@@ -294,14 +294,14 @@ describe('preferences and settings', () => {
     await fireEvent.input(dialog.getByLabelText(/Show "expiring soon"/), { target: { value: '30' } });
     await fireEvent.click(dialog.getByRole('button', { name: 'Save' }));
     await waitFor(() => expect(saved()).toHaveLength(1));
-    expect(saved()[0]).toEqual({ settings: { renewal_days: 30, language: 'auto', store: null, token_modules: [] }, storeChosen: false });
+    expect(saved()[0]).toEqual({ settings: { renewal_days: 30, language: 'auto', store: null, token_modules: [], reminders: false, reminders_offered: false }, storeChosen: false });
 
     await fireEvent.click(await screen.findByRole('button', { name: 'Settings' }));
     dialog = within(await screen.findByRole('dialog'));
     await fireEvent.click(await dialog.findByLabelText(/The shared NSS database/));
     await fireEvent.click(dialog.getByRole('button', { name: 'Save' }));
     await waitFor(() => expect(saved()).toHaveLength(2));
-    expect(saved()[1]).toEqual({ settings: { renewal_days: 90, language: 'auto', store: null, token_modules: [] }, storeChosen: true });
+    expect(saved()[1]).toEqual({ settings: { renewal_days: 90, language: 'auto', store: null, token_modules: [], reminders: false, reminders_offered: false }, storeChosen: true });
   });
 });
 
@@ -336,7 +336,7 @@ describe('cards and tokens in the settings', () => {
   it('removes a saved module', async () => {
     const calls = backend({
       get_settings: () => ({
-        settings: { renewal_days: 90, language: 'auto', store: null, token_modules: ['/opt/a.so', '/opt/b.so'] },
+        settings: { renewal_days: 90, language: 'auto', store: null, token_modules: ['/opt/a.so', '/opt/b.so'], reminders: false, reminders_offered: false },
         store: 'nss:/tmp/db', store_choices: [{ spec: 'nss:/tmp/db', kind: 'default', label: '' }], store_is_choosable: true, renewal_max_days: 3650,
       }),
       save_settings: () => null,
@@ -501,5 +501,65 @@ describe('add to calendar', () => {
       { ids: ['yamada'], path: '/home/me/one.ics', language: 'en' },
     ]);
     delete window.__CERTDESK_E2E__;
+  });
+});
+
+describe('reminders', () => {
+  const listingOffering = () => ({ store: 'nss:/tmp/db', entries: store, preferences_supported: false, generation: 1, offer_reminders: true });
+  const saved = (on: boolean) => ({ renewal_days: 90, language: 'auto', store: null, token_modules: [], reminders: on, reminders_offered: true });
+
+  it('are offered once after a listing with a certificate to renew, and turned on from the offer', async () => {
+    const calls = backend({ list_certificates: listingOffering, set_reminders: (args) => saved(args.on as boolean) });
+    render(App);
+    const offer = await screen.findByText(/remind you before your certificates expire/);
+    expect(offer).toBeTruthy();
+    await fireEvent.click(screen.getByRole('button', { name: 'Remind me' }));
+    expect(await screen.findByText(/Reminders are on/)).toBeTruthy();
+    expect(calls.filter((c) => c.cmd === 'set_reminders').map((c) => c.args)).toEqual([{ on: true }]);
+  });
+
+  it('"Not now" declines the offer, and a failure says what went wrong', async () => {
+    let fail = true;
+    const calls = backend({
+      list_certificates: listingOffering,
+      set_reminders: (args) => {
+        if (fail) throw { kind: 'scheduler', message: 'systemctl failed' };
+        return saved(args.on as boolean);
+      },
+    });
+    render(App);
+    await screen.findByText(/remind you before your certificates expire/);
+    await fireEvent.click(screen.getByRole('button', { name: 'Remind me' }));
+    expect(await screen.findByText(/daily reminder check could not be set up/)).toBeTruthy();
+    fail = false;
+    await fireEvent.click(screen.getByRole('button', { name: 'Not now' }));
+    await waitFor(() => expect(screen.queryByText(/remind you before your certificates expire/)).toBeNull());
+    expect(calls.filter((c) => c.cmd === 'set_reminders').map((c) => c.args)).toEqual([{ on: true }, { on: false }]);
+  });
+
+  it('are not offered when the core says not to', async () => {
+    backend();
+    const { container } = render(App);
+    await waitFor(() => expect(rowNames(container)).toHaveLength(6));
+    expect(screen.queryByText(/remind you before your certificates expire/)).toBeNull();
+  });
+
+  it('are switched at once in the settings, which Save leaves alone', async () => {
+    const calls = backend({ set_reminders: (args) => saved(args.on as boolean) });
+    const { container } = render(App);
+    await waitFor(() => expect(rowNames(container)).toHaveLength(6));
+    await fireEvent.click(screen.getByRole('button', { name: 'Settings' }));
+    const box = await screen.findByRole('checkbox', { name: 'Remind me before my certificates expire' });
+    await fireEvent.click(box);
+    await waitFor(() => expect(calls.filter((c) => c.cmd === 'set_reminders').map((c) => c.args)).toEqual([{ on: true }]));
+    await waitFor(() => expect((box as HTMLInputElement).checked).toBe(true));
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(calls.some((c) => c.cmd === 'save_settings')).toBe(true));
+  });
+
+  it('a click on a reminder selects its certificate', async () => {
+    backend({ certificate_to_show: () => 'taro', opened_files: () => [] });
+    const { container } = render(App);
+    await waitFor(() => expect(row(container, 'taro')?.getAttribute('aria-selected')).toBe('true'));
   });
 });

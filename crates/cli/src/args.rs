@@ -51,6 +51,40 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum RemindersCommand {
+    /// Create the daily check (replacing one certdesk made before)
+    On {
+        /// The scheduler to use [default: this computer's]
+        #[arg(long, value_enum)]
+        scheduler: Option<SchedulerChoice>,
+    },
+    /// Remove the daily check
+    Off,
+    /// Whether the daily check exists, and with which scheduler
+    Status,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum SchedulerChoice {
+    SystemdTimer,
+    XdgAutostart,
+    ScheduledTask,
+    LaunchAgent,
+}
+
+impl From<SchedulerChoice> for certdesk_core::reminders::Scheduler {
+    fn from(choice: SchedulerChoice) -> Self {
+        use certdesk_core::reminders::Scheduler;
+        match choice {
+            SchedulerChoice::SystemdTimer => Scheduler::SystemdTimer,
+            SchedulerChoice::XdgAutostart => Scheduler::XdgAutostart,
+            SchedulerChoice::ScheduledTask => Scheduler::ScheduledTask,
+            SchedulerChoice::LaunchAgent => Scheduler::LaunchAgent,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
 pub enum Command {
     /// List the certificates in the store, duplicates grouped together
     List(ListArgs),
@@ -177,7 +211,20 @@ pub enum Command {
         /// Only client-authentication certificates
         #[arg(long)]
         client_auth: bool,
+        /// Show a desktop notification for each client certificate that
+        /// entered its renewal window, has 14 days left or expired, once per
+        /// certificate and stage, with the app's settings (its store, renewal
+        /// window and language; --store overrides the store). What the daily
+        /// reminder schedule runs (`certdesk reminders on`); exits 0 unless it fails
+        #[arg(long, conflicts_with = "client_auth")]
+        notify: bool,
     },
+    /// Daily reminders before certificates expire: `on` has the system's
+    /// scheduler run `certdesk check --notify` once a day (a systemd user
+    /// timer, an autostart entry, a Task Scheduler task or a LaunchAgent),
+    /// `off` removes it, `status` tells
+    #[command(subcommand)]
+    Reminders(RemindersCommand),
     /// List the PKCS#11 modules, their slots (readers) and tokens (cards),
     /// with each PIN's state and what to do when it needs care
     Tokens {
@@ -215,6 +262,23 @@ pub enum PrefsCommand {
         /// Do not ask for confirmation
         #[arg(long)]
         yes: bool,
+    },
+    /// Point stale preferences at their installed renewal (the site keeps
+    /// getting a certificate without asking, now the one that works)
+    Repair {
+        /// Ids from `certdesk prefs list`
+        #[arg(required_unless_present = "stale", conflicts_with = "stale")]
+        ids: Vec<String>,
+        /// Repair every stale preference that has a renewal installed
+        #[arg(long)]
+        stale: bool,
+    },
+    /// Have Safari present this certificate to every page of SITE without asking
+    Use {
+        /// https://host/…, host or host:port
+        site: String,
+        /// The certificate's id (at least 8 characters of it)
+        identity: String,
     },
 }
 

@@ -3,6 +3,7 @@
 //! wrong (unknown id, bad option, bad file, wrong password), 1 anything else.
 
 mod args;
+mod notify;
 mod output;
 mod password;
 
@@ -10,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 
-use args::{Cli, Command, PrefsCommand};
+use args::{Cli, Command, PrefsCommand, RemindersCommand};
 use certdesk_core::actions::{self, Destination, ExportRequest, PreferenceChoice};
 use certdesk_core::probe::IfUntrusted;
 use certdesk_core::{inspect, prefs, transfer, Error, Overview};
@@ -76,6 +77,8 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
             output::tokens(&report, cli.json);
             return Ok(ExitCode::SUCCESS);
         }
+        Command::Reminders(command) => return reminders(command, cli.json),
+        Command::Check { notify: true, .. } => return notify_reminders(cli),
         _ => {}
     }
     let store = open_store(cli)?;
@@ -111,7 +114,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
             transfer::save_private_file(out, ics.as_bytes(), *force)?;
             output::calendar_written(out, count, cli.json);
         }
-        Command::Check { client_auth } => {
+        Command::Check { client_auth, .. } => {
             let overview = overview()?;
             let check = actions::check(&overview, now, cli.renewal_window(), *client_auth);
             output::check(&check, &store.spec(), cli.json);
@@ -209,7 +212,26 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
                 return Ok(ExitCode::FAILURE);
             }
         }
-        Command::Inspect { .. } | Command::Convert { .. } | Command::Tokens { .. } => unreachable!("handled above"),
+        Command::Prefs(PrefsCommand::Repair { ids, stale }) => {
+            let overview = overview()?;
+            let choice = if *stale { PreferenceChoice::Stale } else { PreferenceChoice::Ids(ids) };
+            let window = cli.renewal_window();
+            let chosen = actions::preferences::chosen_preferences(&*store, &overview, now, window, choice)?;
+            let repaired = actions::preferences::repair_preferences(&*store, &overview, now, window, chosen);
+            output::preferences_repaired(&repaired, cli.json);
+            if repaired.iter().any(|r| r.outcome.failed()) {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Prefs(PrefsCommand::Use { site, identity }) => {
+            let overview = overview()?;
+            let site: certdesk_core::probe::Target = site.parse()?;
+            let used = actions::preferences::always_use(&*store, &overview, &site, identity)?;
+            output::always_used(&used, cli.json);
+        }
+        Command::Inspect { .. } | Command::Convert { .. } | Command::Tokens { .. } | Command::Reminders(_) => {
+            unreachable!("handled above")
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -257,6 +279,71 @@ fn confirm(yes: bool, ask: impl FnOnce() -> bool) -> Result<(), Error> {
 /// The user's locale as the C library reads it: LC_ALL, then LC_MESSAGES, then LANG.
 /// The store `--store` names; with `--login`, a card's tokens logged in to,
 /// after what their PIN state warns of (a locked PIN is refused untried).
+/// `certdesk reminders on|off|status`.
+fn reminders(command: &RemindersCommand, json: bool) -> Result<ExitCode, Error> {
+    use certdesk_core::reminders::{self, schedule, Scheduler};
+    let settings_path = certdesk_core::settings::settings_path()
+        .ok_or_else(|| Error::InvalidInput("certdesk cannot tell where your settings go: set HOME".into()))?;
+    match command {
+        RemindersCommand::On { scheduler } => {
+            let scheduler = scheduler.map_or_else(Scheduler::for_this_computer, Scheduler::from);
+            let cli = std::env::current_exe()
+                .map_err(|e| Error::Io { what: "finding the certdesk command".into(), source: e })?;
+            let (_, files) = reminders::turn_on(scheduler, &cli, &settings_path)?;
+            output::reminders_on(scheduler, &files, json);
+        }
+        RemindersCommand::Off => {
+            let (_, removed) = reminders::turn_off(&settings_path)?;
+            output::reminders_off(&removed, json);
+        }
+        RemindersCommand::Status => {
+            let settings = certdesk_core::settings::Settings::load(&settings_path);
+            output::reminders_status(settings.reminders, schedule::current(), json);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `certdesk check --notify`, as the daily schedule runs it: the app's
+/// settings say which store, window and language; each certificate due a
+/// reminder gets a notification, recorded once the desktop took it.
+fn notify_reminders(cli: &Cli) -> Result<ExitCode, Error> {
+    use certdesk_core::reminders::{self, Reminded};
+    let settings = certdesk_core::settings::settings_path()
+        .map(|path| certdesk_core::settings::Settings::load(&path))
+        .unwrap_or_default();
+    let spec: certdesk_core::StoreSpec = match (&cli.store, &settings.store) {
+        (Some(spec), _) | (None, Some(spec)) => spec.parse()?,
+        (None, None) => certdesk_core::StoreSpec::default_for_this_os(),
+    };
+    let password = password::database(cli.db_password_file.as_deref(), &spec)?;
+    let store = spec.open_with_tokens(&settings.token_modules, password.as_ref())?;
+    let window = certdesk_core::RenewalWindow::of_days(settings.renewal_days).unwrap_or_default();
+    let now = time::OffsetDateTime::now_utc();
+    let overview = Overview::of(&*store, now, window.duration())?;
+    let check = actions::check(&overview, now, window.duration(), true);
+    let record = Reminded::path();
+    let mut reminded = record.as_deref().map(Reminded::load).unwrap_or_default();
+    let due = reminders::due(&check, window.duration().whole_days(), &reminded);
+    let language = match settings.language.as_str() {
+        "ja" => transfer::ListLanguage::Japanese,
+        "en" => transfer::ListLanguage::English,
+        _ => transfer::ListLanguage::from_locale(&locale()),
+    };
+    output::reminders_due(&due, cli.json);
+    let posted = notify::post(&due, language).map_err(|why| Error::Io {
+        what: "showing the reminders (the next run tries again)".into(),
+        source: std::io::Error::other(why),
+    })?;
+    // Recorded before the wait for clicks: a run stopped meanwhile shows nothing twice.
+    reminded.record(&due, &check);
+    if let Some(path) = &record {
+        reminded.save(path)?;
+    }
+    posted.wait_for_clicks();
+    Ok(ExitCode::SUCCESS)
+}
+
 fn open_store(cli: &Cli) -> Result<Box<dyn certdesk_core::Keystore>, Error> {
     let spec = cli.store_spec()?;
     if !cli.login {

@@ -418,6 +418,60 @@ pub fn calendar_written(path: &std::path::Path, certificates: usize, json: bool)
     }
 }
 
+pub fn reminders_on(scheduler: certdesk_core::reminders::Scheduler, files: &[std::path::PathBuf], json: bool) {
+    let mut out = anstream::stdout();
+    if json {
+        let _ = writeln!(out, "{}", json!({"reminders": true, "scheduler": scheduler, "files": files}));
+        return;
+    }
+    let _ = writeln!(out, "Reminders are on: {} runs `certdesk check --notify` once a day.", scheduler.describe());
+    for file in files {
+        let _ = writeln!(out, "  {}", file.display());
+    }
+}
+
+pub fn reminders_off(removed: &[std::path::PathBuf], json: bool) {
+    let mut out = anstream::stdout();
+    if json {
+        let _ = writeln!(out, "{}", json!({"reminders": false, "removed": removed}));
+        return;
+    }
+    let _ = writeln!(out, "Reminders are off; the daily check is removed.");
+    for file in removed {
+        let _ = writeln!(out, "  removed {}", file.display());
+    }
+}
+
+pub fn reminders_status(on: bool, scheduler: Option<certdesk_core::reminders::Scheduler>, json: bool) {
+    let mut out = anstream::stdout();
+    if json {
+        let _ = writeln!(out, "{}", json!({"reminders": on, "scheduler": scheduler}));
+        return;
+    }
+    let _ = match (on, scheduler) {
+        (_, Some(scheduler)) => writeln!(out, "Reminders are on: {} runs the daily check.", scheduler.describe()),
+        (true, None) => {
+            writeln!(out, "Reminders are on in the settings, but no daily check exists: run `certdesk reminders on`.")
+        }
+        (false, None) => writeln!(out, "Reminders are off."),
+    };
+}
+
+pub fn reminders_due(due: &[certdesk_core::reminders::Reminder], json: bool) {
+    let mut out = anstream::stdout();
+    if json {
+        let _ = writeln!(out, "{}", json!({"notified": due}));
+        return;
+    }
+    if due.is_empty() {
+        let _ = writeln!(out, "No certificate needs a reminder today.");
+    }
+    for reminder in due {
+        let _ =
+            writeln!(out, "Reminding of {} ({:?}, expires {}).", reminder.name, reminder.stage, reminder.expires_on);
+    }
+}
+
 pub fn inspection(report: &certdesk_core::inspect::Inspection, json: bool) {
     let mut out = anstream::stdout();
     if json {
@@ -593,6 +647,48 @@ pub fn preferences_deleted(done: &[certdesk_core::actions::preferences::Preferen
             }
         };
     }
+}
+
+pub fn preferences_repaired(done: &[certdesk_core::actions::preferences::PreferenceRepair], json: bool) {
+    use certdesk_core::actions::preferences::RepairOutcome;
+    let mut out = anstream::stdout();
+    if json {
+        let items: Vec<Value> = done
+            .iter()
+            .map(|d| {
+                let mut item = json!({"id": d.preference.id, "service": d.preference.record.service, "keychain": d.preference.record.keychain});
+                if let (Some(obj), Value::Object(outcome)) = (item.as_object_mut(), json!(d.outcome)) {
+                    obj.extend(outcome);
+                }
+                item
+            })
+            .collect();
+        let _ = writeln!(out, "{}", json!({"repaired": items}));
+        return;
+    }
+    for d in done {
+        let service = &d.preference.record.service;
+        let _ = match &d.outcome {
+            RepairOutcome::Repointed { to_name, .. } => {
+                writeln!(out, "The preference for {service} now names {to_name}")
+            }
+            RepairOutcome::NotRepairable { message, .. } => {
+                writeln!(out, "Left the preference for {service}: {message}")
+            }
+            RepairOutcome::Failed { message, .. } => {
+                writeln!(out, "{}", format!("Not repaired: the preference for {service}: {message}").red())
+            }
+        };
+    }
+}
+
+pub fn always_used(used: &certdesk_core::actions::preferences::AlwaysUsed, json: bool) {
+    let mut out = anstream::stdout();
+    if json {
+        let _ = writeln!(out, "{}", json!(used));
+        return;
+    }
+    let _ = writeln!(out, "Safari will present this certificate to {} without asking.", used.service);
 }
 
 pub fn probe(report: &certdesk_core::probe::ProbeReport, json: bool) {

@@ -462,6 +462,11 @@ fn identity_preferences_are_a_macos_feature_and_nss_says_so() {
         .as_str()
         .unwrap()
         .contains("identity preferences (a macOS keychain feature) is not supported on this platform"));
+    // Repairing and "always use" too, and they say so before anything else is asked.
+    for args in [&["prefs", "repair", "--stale"][..], &["prefs", "use", "portal.example.jp", "0000000000"][..]] {
+        let out = certdesk(&db).arg("--json").args(args).output().unwrap();
+        assert_eq!(json_of(&out)["error"]["kind"], "unsupported", "{args:?}");
+    }
 }
 
 #[test]

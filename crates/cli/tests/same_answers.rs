@@ -185,6 +185,10 @@ fn the_cli_and_the_app_refuse_the_same_things_with_the_same_kinds() {
     assert!(!out.exists());
     // Identity preferences are a macOS keychain's.
     assert_eq!(cli_kind(&db, &["prefs", "list"], &[]), app_kind(&app, "list_preferences", json!({})));
+    assert_eq!(
+        cli_kind(&db, &["prefs", "repair", "0123abcd"], &[]),
+        app_kind(&app, "repair_preferences", json!({"ids": ["0123abcd"]}))
+    );
 }
 
 #[test]
@@ -290,6 +294,12 @@ fn every_command_answers_or_refuses_in_the_shape_the_window_reads() {
     let listed = app.invoke("list_certificates", json!({})).unwrap();
     let wider = json_of(&cli(&db, &["--within", "400", "list", "--all"]));
     assert_eq!(rows(&listed["entries"]), rows(&wider), "a 400-day window, in the app and the CLI");
+
+    // Reminders: offered for this store's expiring certificates (nothing turned them on or
+    // down here); a run without a settings folder cannot keep them, and says so.
+    assert_eq!(listed["offer_reminders"], true, "the store has certificates to renew");
+    assert_eq!(app_kind(&app, "set_reminders", json!({"on": true})), "invalid_input");
+    assert_eq!(app.invoke("certificate_to_show", json!({})).unwrap(), Value::Null, "no reminder was clicked");
 
     // Started on no file: nothing to open (it cannot fail).
     assert_eq!(app.invoke("opened_files", json!({})).unwrap(), json!([]));

@@ -101,6 +101,12 @@ pub enum Error {
          for when it opens your certificates)"
     )]
     WrongDatabasePassword { store: String },
+
+    #[error(
+        "{scheduler} did not {action} certdesk's daily reminder check: {why}; try again, or turn \
+         reminders off and on in certdesk's settings"
+    )]
+    Scheduler { scheduler: &'static str, action: &'static str, why: String },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -130,6 +136,7 @@ impl Error {
         "pin_locked",
         "database_locked",
         "wrong_database_password",
+        "scheduler",
     ];
 
     /// The stable snake_case name of this error, as the CLI's JSON and the GUI see it.
@@ -156,6 +163,7 @@ impl Error {
             Error::PinLocked { .. } => "pin_locked",
             Error::DatabaseLocked { .. } => "database_locked",
             Error::WrongDatabasePassword { .. } => "wrong_database_password",
+            Error::Scheduler { .. } => "scheduler",
         }
     }
 
@@ -231,6 +239,7 @@ mod tests {
             Error::PinLocked { token: "JPKI".into() },
             Error::DatabaseLocked { store: "nss:/x".into() },
             Error::WrongDatabasePassword { store: "nss:/x".into() },
+            Error::Scheduler { scheduler: "systemd", action: "set up", why: "x".into() },
         ]
     }
 

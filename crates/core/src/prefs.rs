@@ -11,6 +11,7 @@
 //! token. The macOS backend reads the items into [`PreferenceRecord`]s and
 //! resolves references; everything from there on is decided here.
 
+pub mod repair;
 pub mod service;
 
 use std::collections::BTreeMap;
@@ -163,6 +164,9 @@ pub struct Preference {
     pub name: ServiceName,
     pub target: Target,
     pub stale: Option<Staleness>,
+    /// The installed renewal a stale preference can be pointed at
+    /// (`repair::renewal_for`), by id: "Use the renewal" offers it.
+    pub renewal: Option<String>,
 }
 
 /// The keychain file a legacy persistent reference points into (its
@@ -236,13 +240,17 @@ pub fn assess(
         .map(|record| {
             let resolved = if record.certificate_ref.is_some() { resolve(record) } else { Resolved::Nothing };
             let (target, stale) = judge(resolved, identities, now, renewal_window);
-            Preference {
+            let mut preference = Preference {
                 id: preference_id(record),
                 record: record.clone(),
                 name: ServiceName::parse(&record.service),
                 target,
                 stale,
-            }
+                renewal: None,
+            };
+            preference.renewal =
+                repair::renewal_for(&preference, identities, now, renewal_window).ok().map(|i| i.id.clone());
+            preference
         })
         .collect()
 }

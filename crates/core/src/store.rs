@@ -92,6 +92,18 @@ pub trait Keystore: Send + Sync {
     fn delete_identity_preference(&self, _record: &PreferenceRecord) -> Result<crate::prefs::Removed> {
         Err(Error::not_on_this_platform("managing identity preferences (a macOS keychain feature)"))
     }
+
+    /// Points the preference item `record` was read from at `to`: its
+    /// reference and `account` replaced, its service (the name the app that
+    /// made it looks up) kept. `prefs::repair` decides who gets what.
+    fn repoint_identity_preference(&self, _record: &PreferenceRecord, _to: &Identity, _account: &str) -> Result<()> {
+        Err(Error::not_on_this_platform("managing identity preferences (a macOS keychain feature)"))
+    }
+
+    /// Adds a preference item for `service`, pointing at `to`, to the login keychain.
+    fn add_identity_preference(&self, _service: &str, _to: &Identity, _account: &str) -> Result<()> {
+        Err(Error::not_on_this_platform("managing identity preferences (a macOS keychain feature)"))
+    }
 }
 
 /// A PKCS#12 file to import: its bytes and password, for a store whose

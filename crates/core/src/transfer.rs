@@ -40,6 +40,16 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// Reads one of certdesk's own small files (settings, what reminders were
+/// shown), `None` when it is missing, unreadable or larger than `limit`:
+/// such a file is not one certdesk wrote, and is read as if absent.
+pub fn read_at_most(path: &Path, limit: u64) -> Option<Vec<u8>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path).ok()?.take(limit + 1).read_to_end(&mut bytes).ok()?;
+    (bytes.len() as u64 <= limit).then_some(bytes)
+}
+
 /// Reads `file` with our codec, then imports it: all of it or nothing.
 /// Certificates already in the store are reported, not added twice, and
 /// chain certificates the system already trusts outside the store (macOS's

@@ -200,6 +200,17 @@ impl App {
         self.wait_for(&format!("the text {text:?}"), || self.page_text().contains(text).then_some(()));
     }
 
+    /// The app's configuration folder (its `XDG_CONFIG_HOME`): settings,
+    /// and what the reminders write there (the autostart entry, the record).
+    pub fn config_dir(&self) -> &Path {
+        self.config.path()
+    }
+
+    /// The `certdesk` command the package installs beside the app.
+    pub fn command_line_binary() -> PathBuf {
+        app_binary().with_file_name("certdesk")
+    }
+
     /// The settings the app saved (`settings.json` in its configuration
     /// folder, named by the identifier in `tauri.conf.json`), or null.
     pub fn saved_settings(&self) -> Value {

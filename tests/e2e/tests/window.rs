@@ -816,3 +816,149 @@ fn add_to_calendar_saves_the_renewal_days_where_the_user_chose() {
     assert_eq!(ics.matches("BEGIN:VEVENT").count(), 12, "{ics}");
     assert!(ics.contains("Bob Expiring"), "{ics}");
 }
+
+/// A real notification daemon (dunst) on the test's session bus, under
+/// Xvfb's display, with its own empty configuration; stopped when dropped.
+struct NotificationDaemon {
+    daemon: std::process::Child,
+    bus: String,
+    _config: tempfile::TempDir,
+}
+
+impl NotificationDaemon {
+    fn start(bus: &SessionBus) -> NotificationDaemon {
+        let config = tempfile::tempdir().unwrap();
+        let daemon = Command::new("dunst")
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            .env("XDG_CONFIG_HOME", config.path())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("dunst is not installed (scripts/setup installs it)");
+        let started = NotificationDaemon { daemon, bus: bus.address.clone(), _config: config };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while started.dunstctl(&["count", "displayed"]).is_none() {
+            assert!(Instant::now() < deadline, "dunst did not take the notification service's name");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        started
+    }
+
+    fn dunstctl(&self, args: &[&str]) -> Option<String> {
+        let out = Command::new("dunstctl").args(args).env("DBUS_SESSION_BUS_ADDRESS", &self.bus).output().ok()?;
+        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    }
+
+    fn displayed(&self) -> usize {
+        self.dunstctl(&["count", "displayed"]).and_then(|n| n.parse().ok()).unwrap_or(0)
+    }
+}
+
+impl Drop for NotificationDaemon {
+    fn drop(&mut self) {
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}
+
+/// Reminders, as a user meets them: the window offers them after a listing
+/// with a certificate to renew; turned on, the daily check is scheduled (no
+/// systemd runs this session, so an autostart entry; the systemd timer is
+/// verified by systemd in crates/cli/tests/reminders.rs); the command it
+/// runs posts notifications that a real daemon (dunst) shows, captured from
+/// the session bus; a click on one opens certdesk on its certificate; the
+/// next day's run shows nothing again; turning reminders off removes the entry.
+#[test]
+fn reminders_turned_on_in_the_window_notify_and_a_click_opens_the_certificate() {
+    let bus = SessionBus::start();
+    let daemon = NotificationDaemon::start(&bus);
+    let (_tmp, db, app) = start_on_bus("en_US.UTF-8", &bus);
+    app.wait_for_text("remind you before your certificates expire");
+    app.find("[data-action=reminders-on]").click();
+    app.wait_for_text("Reminders are on");
+    assert_eq!(app.saved_settings()["reminders"], true);
+    let entry_file = app.config_dir().join("autostart/certdesk-reminders.desktop");
+    let entry = std::fs::read_to_string(&entry_file).expect("the autostart entry");
+    let exec = entry.lines().find_map(|l| l.strip_prefix("Exec=")).unwrap();
+    let (program, args) = exec.strip_prefix('"').and_then(|rest| rest.split_once('"')).unwrap();
+    assert_eq!(Path::new(program), App::command_line_binary(), "the package's certdesk, beside the app");
+
+    // The Notify calls on the bus, as they cross it.
+    let monitor = Command::new("dbus-monitor")
+        .args(["--address", &bus.address, "interface='org.freedesktop.Notifications',member='Notify'"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("dbus-monitor is not installed (scripts/setup installs dbus-bin)");
+    std::thread::sleep(Duration::from_millis(300));
+    // As the desktop runs the entry at login: the app's settings, this session's bus.
+    let daily_check = || {
+        let mut check = Command::new(program);
+        check
+            .args(args.split_whitespace())
+            .env("XDG_CONFIG_HOME", app.config_dir())
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            .env("CERTDESK_STORE", format!("nss:{}", db.display()))
+            .env("LC_ALL", "en_US.UTF-8")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped());
+        check.spawn().unwrap()
+    };
+    let mut first = daily_check();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while daemon.displayed() == 0 {
+        assert!(Instant::now() < deadline, "no notification was shown");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let reminded: serde_json::Value = app.wait_for("the reminder record", || {
+        let bytes = std::fs::read(app.config_dir().join("app.certdesk.desktop/reminded.json")).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    });
+    // Alice's expired, Bob's renewal window opened; Hanako's old one is superseded, no reminder.
+    let mut stages: Vec<String> =
+        reminded["shown"].as_object().unwrap().values().map(|s| s.as_str().unwrap().to_owned()).collect();
+    stages.sort();
+    assert_eq!(stages, ["expired", "renewal_open"], "{reminded:#}");
+    app.wait_for("both shown by dunst", || (daemon.displayed() == 2).then_some(()));
+
+    // Click the top one (dunst puts the critical one, the expired, first): certdesk shows it.
+    assert!(daemon.dunstctl(&["action", "0"]).is_some(), "dunstctl action 0");
+    let selected = app.wait_for("the clicked certificate selected", || {
+        let name = app.execute(
+            "return document.querySelector('[role=option][aria-selected=true] .name')?.textContent ?? null",
+            json!([]),
+        );
+        name.as_str().map(str::to_owned)
+    });
+    assert_eq!(selected, "Alice Expired");
+    app.screenshot("reminder-opened");
+
+    // Dismissed: the check has nothing more to wait for and exits.
+    daemon.dunstctl(&["close-all"]);
+    let status = first.wait().unwrap();
+    assert!(status.success(), "{status}");
+    let mut monitor = monitor;
+    let _ = monitor.kill();
+    let captured = {
+        use std::io::Read as _;
+        let mut text = String::new();
+        monitor.stdout.take().unwrap().read_to_string(&mut text).unwrap();
+        text
+    };
+    assert!(captured.contains("string \"Your certificate has expired\""), "{captured}");
+    assert!(captured.contains("string \"Time to renew your certificate\""), "{captured}");
+    assert!(captured.contains("Bob Expiring (issued by Enterprise Premium CA - G2)"), "{captured}");
+
+    // The next run: every stage was shown once, so nothing is.
+    let again = daily_check().wait_with_output().unwrap();
+    assert!(again.status.success());
+    assert!(String::from_utf8_lossy(&again.stdout).contains("No certificate needs a reminder today"));
+
+    app.find("[data-action=settings]").click();
+    let reminders = app.find("[data-setting=reminders]");
+    reminders.click();
+    app.wait_for("the autostart entry removed and the choice saved", || {
+        (!entry_file.exists() && app.saved_settings()["reminders"] == false).then_some(())
+    });
+}

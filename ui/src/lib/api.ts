@@ -62,6 +62,8 @@ export interface Listing {
   preferences_supported: boolean;
   /** Which listing this is: the search answers for one listing at a time. */
   generation: number;
+  /** Offer "Remind me before my certificates expire" (once; the core decides). */
+  offer_reminders: boolean;
 }
 
 /** Errors cross the bridge as {kind, message}; kinds are certdesk_core's. */
@@ -205,6 +207,22 @@ export interface Preference {
     | { state: 'unreadable'; location: PreferenceLocation }
     | { state: 'certificate'; id: string; name: string; status: Status; has_key: boolean; location: PreferenceLocation };
   stale: { reason: 'certificate_missing' | 'key_missing' | 'expired' } | { reason: 'superseded'; by: string } | null;
+  /** The installed renewal a stale one can be pointed at ("Use the renewal"), by id. */
+  renewal: string | null;
+}
+
+/** What became of one preference a repair was asked for. */
+export type PreferenceRepair = { preference: Preference } & (
+  | { outcome: 'repointed'; to: string; to_name: string }
+  | { outcome: 'not_repairable'; reason: 'not_stale' | 'certificate_unknown' | 'no_renewal'; message: string }
+  | { outcome: 'failed'; kind: string; message: string }
+);
+
+/** What "Always use this certificate for this site" did. */
+export interface AlwaysUsed {
+  service: string;
+  replaced: boolean;
+  removed: number;
 }
 
 /** What became of one preference a deletion was asked for. */
@@ -219,6 +237,10 @@ export interface Settings {
   store: string | null;
   /** PKCS#11 modules the user added (a card vendor's), read beside the usual ones. */
   token_modules: string[];
+  /** The daily reminder check exists; switched by `setReminders` only. */
+  reminders: boolean;
+  /** Reminders were offered once (whatever the answer). */
+  reminders_offered: boolean;
 }
 
 /** A PKCS#11 module as the core read it: its library and its slots (readers), each with its token. */
@@ -290,10 +312,16 @@ export const deleteCertificates = (ids: string[], onProgress: (p: Progress) => v
 export const cleanupCandidates = () => invoke<CleanupItem[]>('cleanup_candidates');
 export const listPreferences = () => invoke<Preference[]>('list_preferences');
 export const deletePreferences = (ids: string[]) => invoke<PreferenceDeletion[]>('delete_preferences', { ids });
+export const repairPreferences = (ids: string[]) => invoke<PreferenceRepair[]>('repair_preferences', { ids });
+export const alwaysUseForSite = (site: string, identity: string) => invoke<AlwaysUsed>('always_use_for_site', { site, identity });
 export const getSettings = () => invoke<SettingsView>('get_settings');
 /** `storeChosen`: the user picked `settings.store` now; else it is the saved choice, sent back as it was. */
 export const saveSettings = (settings: Settings, storeChosen: boolean) =>
   invoke<void>('save_settings', { settings, storeChosen });
+/** Creates (`true`) or removes the daily reminder check; `false` also declines the offer. */
+export const setReminders = (on: boolean) => invoke<Settings>('set_reminders', { on });
+/** The certificate a click on a reminder asked for, once. */
+export const certificateToShow = () => invoke<string | null>('certificate_to_show');
 export const revealInFolder = (path: string) => invoke<void>('reveal_in_folder', { path });
 
 export type Trust =
@@ -342,6 +370,12 @@ export const openedFiles = () => invoke<OpenedFile[]>('opened_files');
 export async function onFilesOpened(handler: () => void): Promise<() => void> {
   const { listen } = await import('@tauri-apps/api/event');
   return listen('files-opened', () => handler());
+}
+
+/** A click on a reminder while the window is open: `handler` takes the certificate. */
+export async function onCertificateAsked(handler: () => void): Promise<() => void> {
+  const { listen } = await import('@tauri-apps/api/event');
+  return listen('certificate-asked', () => handler());
 }
 
 /** What a drop on the window tells the app: a drag over it, and the certificate files let go. */

@@ -13,18 +13,19 @@ const prefs: Preference[] = [
   {
     id: 'aaaa1111', service: 'https://portal.example.jp/ (com.apple.Safari)', account: '山田 太郎 ', keychain: login,
     site: 'https://portal.example.jp/', app: 'com.apple.Safari', form: { kind: 'url', host: 'portal.example.jp' }, never_applies: null,
-    target: { state: 'missing' }, stale: { reason: 'certificate_missing' },
+    target: { state: 'missing' }, stale: { reason: 'certificate_missing' }, renewal: null,
   },
   {
     id: 'bbbb2222', service: 'https://portal.example.jp/', account: '山田 太郎 ', keychain: login,
     site: 'https://portal.example.jp/', app: null, form: { kind: 'url', host: 'portal.example.jp' }, never_applies: 'url_without_app',
-    target: { state: 'missing' }, stale: { reason: 'certificate_missing' },
+    target: { state: 'missing' }, stale: { reason: 'certificate_missing' }, renewal: null,
   },
   {
     id: 'cccc3333', service: 'https://intranet.example.jp/ (com.apple.Safari)', account: 'PC-0042 ', keychain: '/Library/Keychains/System.keychain',
     site: 'https://intranet.example.jp/', app: 'com.apple.Safari', form: { kind: 'url', host: 'intranet.example.jp' }, never_applies: null,
     target: { state: 'certificate', id: 'machine', name: 'PC-0042', status: 'valid', has_key: true, location: { kind: 'keychain', name: '/Library/Keychains/System.keychain' } },
     stale: null,
+    renewal: null,
   },
 ];
 
@@ -53,5 +54,32 @@ describe('site preferences', () => {
     expect(asked).toEqual([['aaaa1111', 'bbbb2222']]);
     expect(await screen.findByText('✓ Deleted 1 preference.')).toBeTruthy();
     expect(screen.getByRole('alert').textContent).toContain('Not deleted: https://portal.example.jp/: the keychain is locked');
+  });
+});
+
+describe('pointing a stale preference at its renewal', () => {
+  const expired: Preference = {
+    id: 'dddd4444', service: 'https://mail.example.jp/ (com.apple.Safari)', account: '山田 太郎 (2025) ', keychain: login,
+    site: 'https://mail.example.jp/', app: 'com.apple.Safari', form: { kind: 'url', host: 'mail.example.jp' }, never_applies: null,
+    target: { state: 'certificate', id: 'old', name: '山田 太郎', status: 'expired', has_key: true, location: { kind: 'login' } },
+    stale: { reason: 'expired' },
+    renewal: 'new',
+  };
+
+  it('offers the renewal the core found, by name, and says what became of it', async () => {
+    const asked: string[][] = [];
+    mockIPC((cmd, payload) => {
+      if (cmd === 'list_preferences') return asked.length ? [{ ...expired, stale: null, renewal: null }] : [expired, prefs[0]];
+      if (cmd !== 'repair_preferences') throw { kind: 'internal', message: `no mock for ${cmd}` };
+      asked.push((payload as { ids: string[] }).ids);
+      return [{ preference: expired, outcome: 'repointed', to: 'new', to_name: '山田 太郎 (2026)' }];
+    });
+    const byId = new Map([['new', { name: '山田 太郎 (2026)' } as never]]);
+    const { container } = render(PreferencesDialog, { supported: true, byId, language: 'en', onclose: () => {} });
+    const button = await screen.findByRole('button', { name: 'Use the renewal: 山田 太郎 (2026)' });
+    expect(container.querySelectorAll('[data-action=repair]')).toHaveLength(1); // only the one with a renewal
+    await fireEvent.click(button);
+    expect(asked).toEqual([['dddd4444']]);
+    expect(await screen.findByText('✓ https://mail.example.jp/ now gets 山田 太郎 (2026).')).toBeTruthy();
   });
 });

@@ -86,3 +86,42 @@ describe('trying a certificate on a site that is not trusted', () => {
     expect(screen.queryByRole('button', { name: 'Send anyway' })).toBeNull();
   });
 });
+
+describe('after a certificate worked on a site', () => {
+  function trustedSite(): { calls: string[] } {
+    const calls: string[] = [];
+    mockIPC((cmd, payload) => {
+      calls.push(cmd);
+      const trusted = { ...report(), server: { host: 'portal.example.jp', port: 443, trusted: true, detail: '' } };
+      if (cmd === 'probe_site') {
+        const { identity } = payload as unknown as Call;
+        return identity ? { ...trusted, handshake: { identity, result: 'accepted', detail: 'ok' } } : trusted;
+      }
+      if (cmd === 'always_use_for_site') {
+        expect(payload).toEqual({ site: 'portal.example.jp', identity: 'yamada' });
+        return { service: 'https://portal.example.jp/ (com.apple.Safari)', replaced: true, removed: 0 };
+      }
+      throw { kind: 'internal', message: `no mock for ${cmd}` };
+    });
+    return { calls };
+  }
+
+  it('offers "Always use this certificate for this site" where preferences exist (macOS)', async () => {
+    const { calls } = trustedSite();
+    render(ProbeDialog, { language: 'en', preferencesSupported: true, onclose: () => {} });
+    await check('portal.example.jp');
+    await fireEvent.click(screen.getByRole('button', { name: 'Try this certificate' }));
+    await fireEvent.click(await screen.findByRole('button', { name: 'Always use this certificate for this site' }));
+    expect(await screen.findByText(/Safari will present this certificate to this site without asking/)).toBeTruthy();
+    expect(calls).toContain('always_use_for_site');
+  });
+
+  it('and not where there are none', async () => {
+    trustedSite();
+    render(ProbeDialog, { language: 'en', onclose: () => {} });
+    await check('portal.example.jp');
+    await fireEvent.click(screen.getByRole('button', { name: 'Try this certificate' }));
+    await screen.findByText('Accepted: the site took this certificate.');
+    expect(screen.queryByRole('button', { name: 'Always use this certificate for this site' })).toBeNull();
+  });
+});

@@ -96,3 +96,117 @@ pub fn delete_preferences(store: &dyn Keystore, chosen: Vec<Preference>) -> Vec<
 fn failure(e: &Error) -> DeletionOutcome {
     DeletionOutcome::Failed { kind: e.kind(), message: e.to_string() }
 }
+
+/// What became of one preference a repair was asked for.
+#[derive(Debug, Serialize)]
+pub struct PreferenceRepair {
+    pub preference: Preference,
+    #[serde(flatten)]
+    pub outcome: RepairOutcome,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum RepairOutcome {
+    /// It now points at the renewal `to` (its id) named `to_name`.
+    Repointed { to: String, to_name: String },
+    /// Left as it was, and why (`prefs::repair::NotRepairable`).
+    NotRepairable { reason: prefs::repair::NotRepairable, message: &'static str },
+    /// The keychain refused: `kind` and `message` as for any error.
+    Failed { kind: &'static str, message: String },
+}
+
+impl RepairOutcome {
+    pub fn failed(&self) -> bool {
+        matches!(self, RepairOutcome::Failed { .. })
+    }
+}
+
+/// Points each of `chosen` at its installed renewal (`prefs::repair`),
+/// going on after a failure; a cancelled keychain prompt stops the rest.
+pub fn repair_preferences(
+    store: &dyn Keystore,
+    overview: &Overview,
+    now: time::OffsetDateTime,
+    renewal_window: time::Duration,
+    chosen: Vec<Preference>,
+) -> Vec<PreferenceRepair> {
+    let mut done = Vec::with_capacity(chosen.len());
+    let mut cancelled = false;
+    for preference in chosen {
+        let outcome = match prefs::repair::renewal_for(&preference, &overview.identities, now, renewal_window) {
+            Err(reason) => RepairOutcome::NotRepairable { reason, message: reason.explain() },
+            Ok(_) if cancelled => RepairOutcome::Failed {
+                kind: "cancelled",
+                message: "not tried: an earlier change was cancelled".into(),
+            },
+            Ok(renewal) => {
+                let account = prefs::repair::account_for(renewal, Some(&preference.record));
+                match store.repoint_identity_preference(&preference.record, renewal, &account) {
+                    Ok(()) => RepairOutcome::Repointed {
+                        to: renewal.id.clone(),
+                        to_name: renewal.certificate.display_name().to_owned(),
+                    },
+                    Err(e) => {
+                        cancelled = matches!(e, Error::Cancelled);
+                        RepairOutcome::Failed { kind: e.kind(), message: e.to_string() }
+                    }
+                }
+            }
+        };
+        done.push(PreferenceRepair { preference, outcome });
+    }
+    done
+}
+
+/// What "Always use this certificate for this site" did.
+#[derive(Debug, Serialize)]
+pub struct AlwaysUsed {
+    /// The service Safari looks up for the site.
+    pub service: String,
+    /// It rewrote Safari's own item for the site (else it added one).
+    pub replaced: bool,
+    /// Other items for the site it removed, so that the lookup cannot find them first.
+    pub removed: usize,
+}
+
+/// Has Safari present `identity` (an id prefix) to every page of `site`
+/// without asking: Safari's item for the site pointed at it, or a new one.
+/// Only a certificate with its key, valid now, is accepted.
+pub fn always_use(
+    store: &dyn Keystore,
+    overview: &Overview,
+    site: &crate::probe::Target,
+    identity: &str,
+) -> Result<AlwaysUsed> {
+    // First: a store without identity preferences says so, whatever the id.
+    let existing = store.identity_preferences()?;
+    let to = overview.resolve(&[identity])?[0];
+    let now = time::OffsetDateTime::now_utc();
+    if !to.key.has_private_key() || now < to.certificate.not_before || now >= to.certificate.not_after {
+        return Err(Error::InvalidInput(format!(
+            "{} cannot sign in now (no private key here, or not valid today): choose a certificate that can",
+            to.certificate.display_name()
+        )));
+    }
+    let service = prefs::repair::safari_service(site);
+    let login = store.location().unwrap_or_default();
+    let plan = prefs::repair::plan_for_service(&existing, &service, &login);
+    let replaced = match plan.rewrite {
+        Some(record) => {
+            store.repoint_identity_preference(record, to, &prefs::repair::account_for(to, Some(record)))?;
+            true
+        }
+        None => {
+            store.add_identity_preference(&service, to, &prefs::repair::account_for(to, None))?;
+            false
+        }
+    };
+    let mut removed = 0;
+    for record in plan.delete {
+        if store.delete_identity_preference(record)? == Removed::Deleted {
+            removed += 1;
+        }
+    }
+    Ok(AlwaysUsed { service, replaced, removed })
+}

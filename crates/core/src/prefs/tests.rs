@@ -175,6 +175,8 @@ fn a_preference_is_judged_on_the_certificate_it_names_wherever_that_lives() {
 
     let current = only("https://portal.example.jp/login/index.html (com.apple.Safari)");
     assert_eq!(current.stale, None, "renewals without their key or not yet valid replace nothing");
+    assert_eq!(current.renewal, None);
+    assert_eq!(only("https://gone.example.jp/ (com.apple.Safari)").renewal, None, "nothing says what renews it");
 
     let machine = only("https://intranet.example.jp/ (com.apple.Safari)");
     assert_eq!(machine.stale, None, "a certificate in the System keychain works: it is not gone");
@@ -198,6 +200,7 @@ fn a_preference_is_judged_on_the_certificate_it_names_wherever_that_lives() {
             Some(Staleness::Superseded { by: "renewal".into() }),
             "its renewal has a key and is valid now"
         );
+        assert_eq!(renewed.renewal.as_deref(), Some("renewal"), "and it can be pointed at it");
     }
 }
 

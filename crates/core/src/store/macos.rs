@@ -27,7 +27,7 @@ use security_framework_sys::import_export::{
 };
 use security_framework_sys::item::{
     kSecAttrLabel, kSecAttrService, kSecClass, kSecClassGenericPassword, kSecMatchLimit, kSecMatchLimitAll,
-    kSecReturnAttributes, kSecReturnRef,
+    kSecReturnAttributes, kSecReturnRef, kSecValueData,
 };
 use security_framework_sys::keychain_item::{SecItemCopyMatching, SecKeychainItemDelete};
 use sha1::Digest as _;
@@ -66,7 +66,16 @@ extern "C" {
         keychain: *mut security_framework_sys::base::SecKeychainRef,
     ) -> i32;
     fn SecKeychainItemGetTypeID() -> core_foundation::base::CFTypeID;
+    static kSecAttrGeneric: core_foundation::string::CFStringRef;
+    fn SecKeychainItemCreatePersistentReference(
+        item: security_framework_sys::base::SecKeychainItemRef,
+        reference: *mut core_foundation::data::CFDataRef,
+    ) -> i32;
 }
+
+/// The keychain attribute tags a preference is rewritten with (SecKeychainItem.h).
+const GENERIC_ATTRIBUTE: u32 = u32::from_be_bytes(*b"gena");
+const ACCOUNT_ATTRIBUTE: u32 = u32::from_be_bytes(*b"acct");
 
 /// `value` as a keychain item reference, when it is one (a generic password's
 /// `v_Ref`); a certificate of a keychain file is one too.
@@ -704,6 +713,94 @@ impl Keystore for KeychainStore {
             ERR_SEC_ITEM_NOT_FOUND => Ok(Removed::AlreadyGone),
             status => Err(keychain_error(status, &self.spec(), "deleting the identity preference")),
         }
+    }
+
+    /// Rewrites the item's `gena` (the reference) and `acct` in place, as
+    /// Apple's `SecIdentitySetPreference` updates an existing item: the
+    /// service, and so the app that looks it up, stays.
+    fn repoint_identity_preference(&self, record: &PreferenceRecord, to: &Identity, account: &str) -> Result<()> {
+        let reference = self.certificate_reference(to)?;
+        let items = self.preference_items(Some(record))?;
+        let Some((_, item)) = items.iter().find(|(found, _)| found == record) else {
+            return Err(Error::NotFound { prefix: record.service.clone() });
+        };
+        let Some(item) = as_keychain_item(item) else { return Err(Error::NotFound { prefix: record.service.clone() }) };
+        let mut account = account.as_bytes().to_vec();
+        let mut generic = reference.bytes().to_vec();
+        let mut attributes = [
+            security_framework_sys::base::SecKeychainAttribute {
+                tag: GENERIC_ATTRIBUTE,
+                length: generic.len() as u32,
+                data: generic.as_mut_ptr().cast(),
+            },
+            security_framework_sys::base::SecKeychainAttribute {
+                tag: ACCOUNT_ATTRIBUTE,
+                length: account.len() as u32,
+                data: account.as_mut_ptr().cast(),
+            },
+        ];
+        let list = security_framework_sys::base::SecKeychainAttributeList {
+            count: attributes.len() as u32,
+            attr: attributes.as_mut_ptr(),
+        };
+        // SAFETY: `item` is kept alive by `items`; the list and its buffers outlive the call;
+        // no data (length 0, null) leaves the item's empty data as it is.
+        let status = unsafe {
+            security_framework_sys::keychain_item::SecKeychainItemModifyAttributesAndData(item, &list, 0, ptr::null())
+        };
+        match status {
+            0 => Ok(()),
+            status => Err(keychain_error(status, &self.spec(), "pointing the identity preference at the renewal")),
+        }
+    }
+
+    /// A new `iprf` generic-password item in the login keychain, with the
+    /// attributes `SecIdentitySetPreferred` gives one (label and service the
+    /// name, empty data), for the exact service (an app's own suffix included).
+    fn add_identity_preference(&self, service: &str, to: &Identity, account: &str) -> Result<()> {
+        let reference = self.certificate_reference(to)?;
+        let login = self.login()?;
+        let attributes = CFDictionary::from_CFType_pairs(&[
+            (cf_key(unsafe { kSecClass }), cf_key(unsafe { kSecClassGenericPassword }).as_CFType()),
+            (cf_key(unsafe { kSecAttrType }), CFNumber::from(IPRF as i32).as_CFType()),
+            (cf_key(unsafe { kSecAttrService }), CFString::new(service).as_CFType()),
+            (cf_key(unsafe { kSecAttrLabel }), CFString::new(service).as_CFType()),
+            (cf_key(unsafe { kSecAttrAccount }), CFString::new(account).as_CFType()),
+            (cf_key(unsafe { kSecAttrGeneric }), reference.as_CFType()),
+            (cf_key(unsafe { kSecValueData }), CFData::from_buffer(&[]).as_CFType()),
+            (cf_key(unsafe { security_framework_sys::item::kSecUseKeychain }), login.as_CFType()),
+        ]);
+        // SAFETY: `attributes` is a valid dictionary; no result is asked for.
+        let status = unsafe {
+            security_framework_sys::keychain_item::SecItemAdd(attributes.as_concrete_TypeRef(), ptr::null_mut())
+        };
+        match status {
+            0 => Ok(()),
+            status => Err(keychain_error(status, &self.spec(), "adding the identity preference")),
+        }
+    }
+}
+
+impl KeychainStore {
+    /// The persistent reference of `to`'s certificate item, as
+    /// `SecIdentitySetPreferred` stores it in a preference's `gena`.
+    fn certificate_reference(&self, to: &Identity) -> Result<CFData> {
+        let certificate = self
+            .certificates()?
+            .into_iter()
+            .find(|c| c.to_der() == to.certificate.der)
+            .ok_or_else(|| Error::NotFound { prefix: to.id.clone() })?;
+        let item = as_keychain_item(&certificate.as_CFType())
+            .ok_or_else(|| self.refused("pointing the preference", "the certificate is in no keychain file"))?;
+        let mut reference: core_foundation::data::CFDataRef = ptr::null();
+        // SAFETY: `item` is a certificate item kept alive by `certificate`; on success
+        // `reference` is a new CFData we own.
+        let status = unsafe { SecKeychainItemCreatePersistentReference(item, &mut reference) };
+        if status != 0 || reference.is_null() {
+            return Err(keychain_error(status, &self.spec(), "referring to the certificate"));
+        }
+        // SAFETY: a Create-rule CFData.
+        Ok(unsafe { CFData::wrap_under_create_rule(reference) })
     }
 }
 

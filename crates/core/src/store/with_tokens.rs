@@ -89,4 +89,12 @@ impl Keystore for WithTokens {
     fn delete_identity_preference(&self, record: &PreferenceRecord) -> Result<Removed> {
         self.store.delete_identity_preference(record)
     }
+
+    fn repoint_identity_preference(&self, record: &PreferenceRecord, to: &Identity, account: &str) -> Result<()> {
+        self.store.repoint_identity_preference(record, to, account)
+    }
+
+    fn add_identity_preference(&self, service: &str, to: &Identity, account: &str) -> Result<()> {
+        self.store.add_identity_preference(service, to, account)
+    }
 }

@@ -112,7 +112,7 @@ describe('Dialogs', () => {
     expect(language.language).toBe('en');
     expect(listed()).toBe(1);
     dialogs.show('settings');
-    dialogs.settingsClosed({ renewal_days: 30, language: 'ja', store: null, token_modules: [] });
+    dialogs.settingsClosed({ renewal_days: 30, language: 'ja', store: null, token_modules: [], reminders: false, reminders_offered: false });
     expect(dialogs.current).toBeNull();
     expect(language.language).toBe('ja');
     await expect.poll(listed).toBe(2);

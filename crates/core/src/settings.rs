@@ -1,10 +1,19 @@
 //! The user's settings, kept as JSON in the app's configuration folder and
 //! saved atomically (a temp file and a rename), so a crash mid-save leaves
-//! the previous settings.
+//! the previous settings. The app writes them; `certdesk check --notify`,
+//! run by the daily reminder schedule, reads the same file, so that the
+//! reminders judge the store and window the user chose in the app.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+/// The app's identifier (`tauri.conf.json`), the name of its folders.
+pub const APP_IDENTIFIER: &str = "app.certdesk.desktop";
+
+/// The most a settings file may hold: the app writes a few hundred bytes,
+/// so a larger one is not ours and is read as the defaults.
+pub const MAX_SETTINGS_BYTES: u64 = 64 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -18,15 +27,23 @@ pub struct Settings {
     /// PKCS#11 modules the user added (a card vendor's), read beside the
     /// usual ones; each was loaded once when it was added.
     pub token_modules: Vec<PathBuf>,
+    /// "Remind me before my certificates expire": the daily schedule exists
+    /// (`crate::reminders::schedule`).
+    pub reminders: bool,
+    /// The app offered reminders once (after a listing found a certificate
+    /// to renew), whatever the answer: it never asks again.
+    pub reminders_offered: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            renewal_days: certdesk_core::RenewalWindow::DEFAULT_DAYS,
+            renewal_days: crate::RenewalWindow::DEFAULT_DAYS,
             language: "auto".into(),
             store: None,
             token_modules: Vec::new(),
+            reminders: false,
+            reminders_offered: false,
         }
     }
 }
@@ -35,31 +52,54 @@ impl Settings {
     /// Reads the settings; a missing or unreadable file means the defaults
     /// (settings are a convenience, never a reason not to start).
     pub fn load(path: &Path) -> Settings {
-        std::fs::read(path).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok()).unwrap_or_default()
+        crate::transfer::read_at_most(path, MAX_SETTINGS_BYTES)
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default()
     }
 
     /// Saved through the core's atomic write (temp file, fsync, rename).
-    pub fn save(&self, path: &Path) -> certdesk_core::Result<()> {
+    pub fn save(&self, path: &Path) -> crate::Result<()> {
         if let Some(folder) = path.parent() {
             std::fs::create_dir_all(folder)
-                .map_err(|e| certdesk_core::Error::Io { what: format!("creating {}", folder.display()), source: e })?;
+                .map_err(|e| crate::Error::Io { what: format!("creating {}", folder.display()), source: e })?;
         }
         let json = serde_json::to_vec_pretty(self).expect("settings always serialise");
-        certdesk_core::transfer::save_private_file(path, &json, true)
+        crate::transfer::save_private_file(path, &json, true)
     }
 
     /// Refuses values the front end should never send.
     pub fn validate(&self) -> Result<(), String> {
-        certdesk_core::RenewalWindow::of_days(self.renewal_days).map_err(|e| e.to_string())?;
+        crate::RenewalWindow::of_days(self.renewal_days).map_err(|e| e.to_string())?;
         if !["auto", "ja", "en"].contains(&self.language.as_str()) {
             return Err(format!("\"{}\" is not a language certdesk speaks", self.language));
         }
-        let most = certdesk_core::store::pkcs11::MAX_LISTED_MODULES;
+        let most = crate::store::pkcs11::MAX_LISTED_MODULES;
         if self.token_modules.len() > most {
             return Err(format!("at most {most} card modules can be added; remove one first"));
         }
         Ok(())
     }
+}
+
+/// The app's configuration folder, as Tauri's `app_config_dir` names it:
+/// `$XDG_CONFIG_HOME` (else `~/.config`) on Linux, `%APPDATA%` on Windows,
+/// `~/Library/Application Support` on macOS, then [`APP_IDENTIFIER`].
+/// `None` when the home folder is unknown.
+pub fn app_config_dir() -> Option<PathBuf> {
+    let from_env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let base = if cfg!(windows) {
+        from_env("APPDATA")?
+    } else if cfg!(target_os = "macos") {
+        from_env("HOME")?.join("Library/Application Support")
+    } else {
+        from_env("XDG_CONFIG_HOME").or_else(|| from_env("HOME").map(|home| home.join(".config")))?
+    };
+    Some(base.join(APP_IDENTIFIER))
+}
+
+/// Where the app keeps its settings (see [`app_config_dir`]).
+pub fn settings_path() -> Option<PathBuf> {
+    app_config_dir().map(|dir| dir.join("settings.json"))
 }
 
 #[cfg(test)]
@@ -76,6 +116,8 @@ mod tests {
             language: "ja".into(),
             store: Some("nss:/tmp/x".into()),
             token_modules: vec![PathBuf::from("/opt/カード/lib/vendor-pkcs11.so")],
+            reminders: true,
+            reminders_offered: true,
         };
         chosen.save(&path).unwrap();
         assert_eq!(Settings::load(&path), chosen);
@@ -83,6 +125,11 @@ mod tests {
         assert_eq!(Settings::load(&path), Settings::default());
         std::fs::write(&path, br#"{"renewal_days": 60, "language": "en", "store": null}"#).unwrap();
         assert_eq!(Settings::load(&path).token_modules, Vec::<PathBuf>::new(), "an older file has no modules");
+        assert!(!Settings::load(&path).reminders, "nor reminders");
+        // A file far larger than the app writes is not read at all.
+        let padded = format!(r#"{{"renewal_days": 60, "language": "en", "store": "{}"}}"#, "x".repeat(70_000));
+        std::fs::write(&path, padded).unwrap();
+        assert_eq!(Settings::load(&path), Settings::default());
     }
 
     #[test]

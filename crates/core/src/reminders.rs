@@ -1,0 +1,373 @@
+//! Reminders before a certificate expires: at which stage a certificate is
+//! reminded of, once per certificate and stage, and what the notification
+//! says. `certdesk check --notify` (run once a day by the schedule in
+//! [`schedule`]) asks [`due`] what to show, shows it, then [`Reminded::record`]s it.
+//!
+//! Superseded certificates, and those whose renewal is installed, are never
+//! reminded of: the user already has the one that works.
+
+pub mod schedule;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub use schedule::Scheduler;
+
+use crate::actions::check::{Check, CheckedCertificate};
+use crate::health::Status;
+use crate::settings::Settings;
+use crate::transfer::ListLanguage;
+
+/// Days before expiry of the second reminder: a fortnight is enough to get a
+/// renewal through most issuers, and close enough to be acted on.
+pub const FINAL_REMINDER_DAYS: i64 = 14;
+
+/// The most notifications one run shows; the rest wait for the next day
+/// (nobody reads a dozen at once, and each one opens its own certificate).
+pub const MAX_NOTIFICATIONS_PER_RUN: usize = 5;
+
+/// What the reminder record may hold: certdesk writes a line per
+/// certificate, so a larger file is not ours and is read as empty (at
+/// worst a reminder is shown again).
+pub const MAX_REMINDED_BYTES: u64 = 256 * 1024;
+pub const MAX_REMINDED_CERTIFICATES: usize = 4096;
+
+/// How close to expiry a certificate is, in the order reminders are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// It entered its renewal window: renewal is usually open now.
+    RenewalOpen,
+    /// [`FINAL_REMINDER_DAYS`] or fewer are left.
+    FinalDays,
+    /// It expired: logins that need it fail.
+    Expired,
+}
+
+/// The stage `certificate` is at, with a renewal window of `window_days`;
+/// `None` when it needs no reminder (valid for longer, not valid yet,
+/// superseded, or its renewal installed).
+pub fn stage_of(certificate: &CheckedCertificate, window_days: i64) -> Option<Stage> {
+    if certificate.superseded || certificate.renewal_installed {
+        return None;
+    }
+    match certificate.status {
+        Status::NotYetValid => None,
+        Status::Expired => Some(Stage::Expired),
+        Status::Valid | Status::Expiring if certificate.days_left <= FINAL_REMINDER_DAYS => Some(Stage::FinalDays),
+        Status::Valid | Status::Expiring if certificate.days_left <= window_days => Some(Stage::RenewalOpen),
+        Status::Valid | Status::Expiring => None,
+    }
+}
+
+/// One notification to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reminder {
+    /// The certificate's id: clicking the notification opens certdesk on it.
+    pub id: String,
+    pub name: String,
+    pub issuer_name: String,
+    /// Its expiry day, `YYYY-MM-DD` (UTC).
+    pub expires_on: String,
+    pub days_left: i64,
+    pub stage: Stage,
+}
+
+impl Reminder {
+    pub fn title(&self, language: ListLanguage) -> String {
+        let days = self.days_left;
+        match (self.stage, language) {
+            (Stage::RenewalOpen, ListLanguage::English) => "Time to renew your certificate".into(),
+            (Stage::RenewalOpen, ListLanguage::Japanese) => "証明書の更新時期です".into(),
+            (Stage::FinalDays, ListLanguage::English) if days == 1 => "Your certificate expires tomorrow".into(),
+            (Stage::FinalDays, ListLanguage::English) if days <= 0 => "Your certificate expires today".into(),
+            (Stage::FinalDays, ListLanguage::English) => format!("Your certificate expires in {days} days"),
+            (Stage::FinalDays, ListLanguage::Japanese) if days <= 0 => "証明書の有効期限は今日までです".into(),
+            (Stage::FinalDays, ListLanguage::Japanese) => format!("証明書の有効期限まであと{days}日です"),
+            (Stage::Expired, ListLanguage::English) => "Your certificate has expired".into(),
+            (Stage::Expired, ListLanguage::Japanese) => "証明書の有効期限が切れました".into(),
+        }
+    }
+
+    pub fn body(&self, language: ListLanguage) -> String {
+        let (name, issuer, date, days) = (&self.name, &self.issuer_name, &self.expires_on, self.days_left);
+        match (self.stage, language) {
+            (Stage::RenewalOpen, ListLanguage::English) => format!(
+                "{name} (issued by {issuer}) expires on {date}, in {days} days. Renewal usually opens now: \
+                 ask for the new one, then install it with certdesk."
+            ),
+            (Stage::RenewalOpen, ListLanguage::Japanese) => format!(
+                "{name}（発行者: {issuer}）は {date} に有効期限が切れます（あと{days}日）。\
+                 更新の受付が始まる時期です。新しい証明書を申請し、certdesk でインストールしてください。"
+            ),
+            (Stage::FinalDays, ListLanguage::English) => format!(
+                "{name} (issued by {issuer}) expires on {date}. Renew it before then: from the next day, \
+                 logins that need it fail."
+            ),
+            (Stage::FinalDays, ListLanguage::Japanese) => format!(
+                "{name}（発行者: {issuer}）は {date} に有効期限が切れます。翌日からはこの証明書を使う\
+                 ログインができなくなるため、それまでに更新してください。"
+            ),
+            (Stage::Expired, ListLanguage::English) => format!(
+                "{name} (issued by {issuer}) expired on {date}: logins that need it fail. Renew it, then \
+                 install the new one with certdesk."
+            ),
+            (Stage::Expired, ListLanguage::Japanese) => format!(
+                "{name}（発行者: {issuer}）は {date} に有効期限が切れました。この証明書を使うログインは\
+                 できません。更新して、新しい証明書を certdesk でインストールしてください。"
+            ),
+        }
+    }
+}
+
+/// The notifications due now: each certificate of `check` at a stage it
+/// was not yet reminded of (only its latest stage: a certificate found
+/// expired is not also told its renewal opened), worst first, at most
+/// [`MAX_NOTIFICATIONS_PER_RUN`].
+pub fn due(check: &Check, window_days: i64, reminded: &Reminded) -> Vec<Reminder> {
+    let mut due: Vec<Reminder> = check
+        .certificates
+        .iter()
+        .filter_map(|certificate| {
+            let stage = stage_of(certificate, window_days)?;
+            let already = reminded.shown.get(&certificate.id).copied();
+            (already < Some(stage)).then(|| Reminder {
+                id: certificate.id.clone(),
+                name: certificate.name.clone(),
+                issuer_name: certificate.issuer_name.clone(),
+                expires_on: certificate.not_after.get(..10).unwrap_or(&certificate.not_after).to_owned(),
+                days_left: certificate.days_left,
+                stage,
+            })
+        })
+        .collect();
+    due.sort_by_key(|r| (std::cmp::Reverse(r.stage), r.days_left));
+    due.truncate(MAX_NOTIFICATIONS_PER_RUN);
+    due
+}
+
+/// Whether the app offers reminders after a listing: once, only when one
+/// of the certificates would be reminded of, and only while they are off.
+pub fn worth_offering(settings: &Settings, check: &Check, window_days: i64) -> bool {
+    !settings.reminders
+        && !settings.reminders_offered
+        && check.certificates.iter().any(|c| stage_of(c, window_days).is_some())
+}
+
+/// Turns the daily check on, with `scheduler` running `cli` (the `certdesk`
+/// command), and saves the choice in the settings at `settings_path` (then
+/// reminders are never offered again). Answers the settings as saved and
+/// the files the scheduler reads.
+pub fn turn_on(scheduler: Scheduler, cli: &Path, settings_path: &Path) -> crate::Result<(Settings, Vec<PathBuf>)> {
+    let files = schedule::turn_on(scheduler, cli)?;
+    let settings = Settings { reminders: true, reminders_offered: true, ..Settings::load(settings_path) };
+    if let Err(e) = settings.save(settings_path) {
+        let _ = schedule::turn_off();
+        return Err(e);
+    }
+    Ok((settings, files))
+}
+
+/// Removes the daily check and saves the choice (an offer declined is
+/// turning off what was never on). Answers the settings as saved and the files removed.
+pub fn turn_off(settings_path: &Path) -> crate::Result<(Settings, Vec<PathBuf>)> {
+    let removed = schedule::turn_off()?;
+    let settings = Settings { reminders: false, reminders_offered: true, ..Settings::load(settings_path) };
+    settings.save(settings_path)?;
+    Ok((settings, removed))
+}
+
+/// Which certificates were reminded of, at which stage: so that each stage
+/// is shown once. Kept beside the settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reminded {
+    /// Certificate id → the latest stage shown.
+    pub shown: BTreeMap<String, Stage>,
+}
+
+impl Reminded {
+    /// The record's place: beside the app's settings.
+    pub fn path() -> Option<PathBuf> {
+        crate::settings::app_config_dir().map(|dir| dir.join("reminded.json"))
+    }
+
+    /// Reads the record; a missing, damaged or oversized one is empty.
+    pub fn load(path: &Path) -> Reminded {
+        crate::transfer::read_at_most(path, MAX_REMINDED_BYTES)
+            .and_then(|bytes| serde_json::from_slice::<Reminded>(&bytes).ok())
+            .filter(|reminded| reminded.shown.len() <= MAX_REMINDED_CERTIFICATES)
+            .unwrap_or_default()
+    }
+
+    /// Notes `shown` as shown, and forgets certificates `check` no longer
+    /// lists (deleted ones), so the record stays as small as the store.
+    pub fn record(&mut self, shown: &[Reminder], check: &Check) {
+        for reminder in shown {
+            self.shown.insert(reminder.id.clone(), reminder.stage);
+        }
+        self.shown.retain(|id, _| check.certificates.iter().any(|c| &c.id == id));
+    }
+
+    pub fn save(&self, path: &Path) -> crate::Result<()> {
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder)
+                .map_err(|e| crate::Error::io(format!("creating {}", folder.display()), e))?;
+        }
+        let json = serde_json::to_vec_pretty(self).expect("the record always serialises");
+        crate::transfer::save_private_file(path, &json, true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actions::check::Attention;
+
+    fn certificate(id: &str, status: Status, days_left: i64) -> CheckedCertificate {
+        CheckedCertificate {
+            id: id.into(),
+            name: "山田 花子".into(),
+            issuer_name: "Enterprise Premium CA - G2".into(),
+            subject: "CN=山田 花子".into(),
+            issuer: "CN=Enterprise Premium CA - G2".into(),
+            not_after: "2027-01-15T08:00:00Z".into(),
+            status,
+            days_left,
+            superseded: false,
+            renewal_installed: false,
+            attention: Attention::None,
+        }
+    }
+
+    fn check_of(certificates: Vec<CheckedCertificate>) -> Check {
+        Check { attention: Attention::None, certificates }
+    }
+
+    #[test]
+    fn each_certificate_is_at_the_stage_its_days_left_say() {
+        let window = 90;
+        let table = [
+            (Status::Valid, 200, None),
+            (Status::Valid, 91, None),
+            (Status::Expiring, 90, Some(Stage::RenewalOpen)),
+            (Status::Expiring, 15, Some(Stage::RenewalOpen)),
+            (Status::Expiring, 14, Some(Stage::FinalDays)),
+            (Status::Expiring, 0, Some(Stage::FinalDays)),
+            (Status::Expired, -1, Some(Stage::Expired)),
+            (Status::Expired, -400, Some(Stage::Expired)),
+            (Status::NotYetValid, 300, None),
+            // A window shorter than a fortnight still gets the final reminder.
+            (Status::Valid, 10, Some(Stage::FinalDays)),
+        ];
+        for (status, days, expected) in table {
+            assert_eq!(stage_of(&certificate("a", status, days), window), expected, "{status:?} {days} days");
+        }
+        let superseded = CheckedCertificate { superseded: true, ..certificate("a", Status::Expired, -3) };
+        assert_eq!(stage_of(&superseded, window), None, "an older copy of a renewed certificate");
+        let renewed = CheckedCertificate { renewal_installed: true, ..certificate("a", Status::Expiring, 5) };
+        assert_eq!(stage_of(&renewed, window), None, "its renewal is installed");
+    }
+
+    #[test]
+    fn each_stage_is_shown_once_and_only_the_latest() {
+        let mut reminded = Reminded::default();
+        let day = |days: i64, status| check_of(vec![certificate("a", status, days)]);
+        let mut shown_over_time = Vec::new();
+        for (days, status) in [
+            (100, Status::Valid),
+            (90, Status::Expiring),
+            (89, Status::Expiring),
+            (14, Status::Expiring),
+            (13, Status::Expiring),
+            (-1, Status::Expired),
+            (-2, Status::Expired),
+        ] {
+            let check = day(days, status);
+            let due = due(&check, 90, &reminded);
+            reminded.record(&due, &check);
+            shown_over_time.extend(due.iter().map(|r| (days, r.stage)));
+        }
+        assert_eq!(shown_over_time, [(90, Stage::RenewalOpen), (14, Stage::FinalDays), (-1, Stage::Expired)]);
+
+        // First seen already expired (reminders turned on late): one notification, not three.
+        let late = day(-5, Status::Expired);
+        let due = due(&late, 90, &Reminded::default());
+        assert_eq!(due.iter().map(|r| r.stage).collect::<Vec<_>>(), [Stage::Expired]);
+    }
+
+    #[test]
+    fn the_worst_come_first_at_most_five_and_deleted_certificates_are_forgotten() {
+        let mut certificates: Vec<_> =
+            (0..8).map(|i| certificate(&format!("c{i}"), Status::Expiring, 30 + i)).collect();
+        certificates.push(certificate("gone", Status::Expired, -1));
+        let check = check_of(certificates);
+        let due = due(&check, 90, &Reminded::default());
+        assert_eq!(due.len(), MAX_NOTIFICATIONS_PER_RUN);
+        assert_eq!((due[0].id.as_str(), due[0].stage), ("gone", Stage::Expired));
+        assert_eq!(due[1].id, "c0", "then the closest to expiry");
+
+        let mut reminded = Reminded::default();
+        reminded.record(&due, &check);
+        assert_eq!(reminded.shown.len(), 5);
+        let without_gone = check_of(check.certificates.iter().filter(|c| c.id != "gone").cloned().collect());
+        reminded.record(&[], &without_gone);
+        assert!(!reminded.shown.contains_key("gone"), "a deleted certificate is forgotten");
+        let next_day = super::due(&without_gone, 90, &reminded);
+        assert_eq!(next_day.len(), 4, "c4 to c7; c0 to c3 are not shown again: {next_day:?}");
+    }
+
+    #[test]
+    fn the_texts_name_the_certificate_its_issuer_and_date_in_both_languages() {
+        let reminder = |stage, days_left| Reminder {
+            id: "a".into(),
+            name: "山田 花子".into(),
+            issuer_name: "Enterprise Premium CA - G2".into(),
+            expires_on: "2027-01-15".into(),
+            days_left,
+            stage,
+        };
+        for stage in [Stage::RenewalOpen, Stage::FinalDays, Stage::Expired] {
+            for language in [ListLanguage::English, ListLanguage::Japanese] {
+                let body = reminder(stage, 10).body(language);
+                assert!(body.contains("山田 花子") && body.contains("Enterprise Premium CA - G2"), "{body}");
+                assert!(body.contains("2027-01-15"), "{body}");
+            }
+        }
+        assert_eq!(reminder(Stage::FinalDays, 14).title(ListLanguage::English), "Your certificate expires in 14 days");
+        assert_eq!(reminder(Stage::FinalDays, 1).title(ListLanguage::English), "Your certificate expires tomorrow");
+        assert_eq!(reminder(Stage::FinalDays, 3).title(ListLanguage::Japanese), "証明書の有効期限まであと3日です");
+        assert_eq!(reminder(Stage::Expired, -1).title(ListLanguage::Japanese), "証明書の有効期限が切れました");
+    }
+
+    #[test]
+    fn the_offer_comes_once_and_only_with_something_to_remind_of() {
+        let needing = check_of(vec![certificate("a", Status::Expiring, 40)]);
+        let fine = check_of(vec![certificate("a", Status::Valid, 400)]);
+        let settings = Settings::default();
+        assert!(worth_offering(&settings, &needing, 90));
+        assert!(!worth_offering(&settings, &fine, 90));
+        assert!(!worth_offering(&Settings { reminders_offered: true, ..Settings::default() }, &needing, 90));
+        assert!(!worth_offering(&Settings { reminders: true, ..Settings::default() }, &needing, 90));
+    }
+
+    #[test]
+    fn a_damaged_or_oversized_record_reads_as_empty_and_a_saved_one_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("証明書/reminded.json");
+        assert_eq!(Reminded::load(&path), Reminded::default());
+        let mut reminded = Reminded::default();
+        reminded.shown.insert("a".into(), Stage::FinalDays);
+        reminded.save(&path).unwrap();
+        assert_eq!(Reminded::load(&path), reminded);
+        std::fs::write(&path, br#"{"shown": {"a": "nonsense"}}"#).unwrap();
+        assert_eq!(Reminded::load(&path), Reminded::default());
+        let many: BTreeMap<String, Stage> =
+            (0..=MAX_REMINDED_CERTIFICATES).map(|i| (format!("{i:x}"), Stage::Expired)).collect();
+        std::fs::write(&path, serde_json::to_vec(&Reminded { shown: many }).unwrap()).unwrap();
+        assert_eq!(Reminded::load(&path), Reminded::default(), "more entries than the limit");
+        std::fs::write(&path, vec![b' '; MAX_REMINDED_BYTES as usize + 1]).unwrap();
+        assert_eq!(Reminded::load(&path), Reminded::default(), "more bytes than the limit");
+    }
+}
