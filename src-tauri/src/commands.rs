@@ -139,7 +139,7 @@ fn read_listing(state: &AppState) -> impl FnOnce() -> certdesk_core::Result<Read
     move || {
         let (store, overview) = open()?;
         let check = actions::check(&overview, time::OffsetDateTime::now_utc(), window, true);
-        let offer_reminders = certdesk_core::reminders::worth_offering(&settings, &check, window.whole_days());
+        let offer_reminders = certdesk_core::reminders::worth_offering(&settings, &check);
         let preferences_supported = store.spec().starts_with("keychain:");
         let listed = actions::list(&overview, &ListFilter::everything());
         let index = SearchIndex::of(listed.iter().map(|(identity, _)| *identity));
@@ -553,8 +553,9 @@ pub async fn save_settings(state: State<'_, AppState>, settings: Settings, store
     if let Some(spec) = &settings.store {
         spec.parse::<certdesk_core::StoreSpec>()?;
     }
-    // Reminders are switched by `set_reminders` alone, which also makes or removes the schedule.
-    let current = state.settings();
+    // Reminders are switched by `set_reminders` (or `certdesk reminders`) alone, which also
+    // make or remove the schedule: the saved file says which, not this window's memory.
+    let current = state.settings_path.as_deref().map_or_else(|| state.settings(), Settings::load);
     let settings = Settings { reminders: current.reminders, reminders_offered: current.reminders_offered, ..settings };
     if let Some(path) = &state.settings_path {
         settings.save(path)?;

@@ -37,7 +37,9 @@ pub fn run() {
             let state = app.state::<state::AppState>();
             state.open_files(opened::files_in(std::env::args_os().skip(1), None));
             // `certdesk-app --show ID`, as a click on a reminder starts it.
-            if let Some(id) = opened::certificate_asked(std::env::args().skip(1)) {
+            // (args_os: an argument that is not Unicode, a file's name, must not stop the app.)
+            let args = std::env::args_os().skip(1).filter_map(|a| a.into_string().ok());
+            if let Some(id) = opened::certificate_asked(args) {
                 state.show_certificate(id);
             }
             commands::start_first_listing(&app.state::<state::AppState>());

@@ -31,8 +31,10 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub tokens: bool,
 
-    /// Log in to the card or token (--store pkcs11:…) first, so its private
-    /// objects show too; the PIN is asked for (hidden), or read with --pin-file
+    /// Log in to the card or token (--store pkcs11:…), or to each present card
+    /// that shows more once unlocked (the default view, --tokens), first, so
+    /// their private objects show too; the PIN is asked for (hidden), or read
+    /// with --pin-file (one card)
     #[arg(long, global = true)]
     pub login: bool,
 

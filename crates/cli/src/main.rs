@@ -282,8 +282,9 @@ fn confirm(yes: bool, ask: impl FnOnce() -> bool) -> Result<(), Error> {
 /// `certdesk reminders on|off|status`.
 fn reminders(command: &RemindersCommand, json: bool) -> Result<ExitCode, Error> {
     use certdesk_core::reminders::{self, schedule, Scheduler};
-    let settings_path = certdesk_core::settings::settings_path()
-        .ok_or_else(|| Error::InvalidInput("certdesk cannot tell where your settings go: set HOME".into()))?;
+    let settings_path = certdesk_core::settings::settings_path().ok_or_else(|| {
+        Error::InvalidInput("certdesk cannot tell where your settings go: set HOME (APPDATA on Windows)".into())
+    })?;
     match command {
         RemindersCommand::On { scheduler } => {
             let scheduler = scheduler.map_or_else(Scheduler::for_this_computer, Scheduler::from);
@@ -324,7 +325,7 @@ fn notify_reminders(cli: &Cli) -> Result<ExitCode, Error> {
     let check = actions::check(&overview, now, window.duration(), true);
     let record = Reminded::path();
     let mut reminded = record.as_deref().map(Reminded::load).unwrap_or_default();
-    let due = reminders::due(&check, window.duration().whole_days(), &reminded);
+    let due = reminders::due(&check, &reminded);
     let language = match settings.language.as_str() {
         "ja" => transfer::ListLanguage::Japanese,
         "en" => transfer::ListLanguage::English,
@@ -346,9 +347,13 @@ fn notify_reminders(cli: &Cli) -> Result<ExitCode, Error> {
 
 fn open_store(cli: &Cli) -> Result<Box<dyn certdesk_core::Keystore>, Error> {
     let spec = cli.store_spec()?;
-    if !cli.login {
+    let with_tokens = cli.store.is_none() || cli.tokens;
+    if !cli.login || (with_tokens && !matches!(spec, certdesk_core::StoreSpec::Token { .. })) {
         let password = password::database(cli.db_password_file.as_deref(), &spec)?;
-        return if cli.store.is_none() || cli.tokens {
+        if cli.login {
+            unlock_present_cards(cli, &spec)?;
+        }
+        return if with_tokens {
             spec.open_with_tokens(&[], password.as_ref())
         } else {
             spec.open_with_password(password.as_ref())
@@ -356,7 +361,7 @@ fn open_store(cli: &Cli) -> Result<Box<dyn certdesk_core::Keystore>, Error> {
     }
     let certdesk_core::StoreSpec::Token { module, token } = &spec else {
         return Err(Error::InvalidInput(
-            "--login is for a card or token: use it with --store pkcs11:MODULE (see `certdesk tokens`)".into(),
+            "--login is for cards and tokens: use it with --store pkcs11:MODULE (see `certdesk tokens`), or with --tokens to log in to the cards beside the store".into(),
         ));
     };
     let tokens = certdesk_core::store::pkcs11::TokenStore::open(module, token.as_deref())?;
@@ -372,6 +377,40 @@ fn open_store(cli: &Cli) -> Result<Box<dyn certdesk_core::Keystore>, Error> {
         password::pin(cli.pin_file.as_deref(), &label)?
     };
     Ok(Box::new(tokens.with_pin(pin)))
+}
+
+/// `--login` in the view of the store and its cards: each present card that
+/// shows more once unlocked is unlocked for this run (its PIN asked, or read
+/// from --pin-file when there is only one), as the app's Unlock does.
+fn unlock_present_cards(cli: &Cli, spec: &certdesk_core::StoreSpec) -> Result<(), Error> {
+    let language = transfer::ListLanguage::from_locale(&locale());
+    let cards = actions::tokens::cards_to_unlock(&spec.token_modules(&[]), language);
+    if cards.is_empty() {
+        output::warn("No card or token here needs a PIN to show more; listing without a login.");
+        return Ok(());
+    }
+    if cli.pin_file.is_some() && cards.len() > 1 {
+        let labels: Vec<&str> = cards.iter().map(|c| c.token.label.as_str()).collect();
+        return Err(Error::InvalidInput(format!(
+            "--pin-file holds one PIN, and {} cards need one ({}); name the card with --store 'pkcs11:MODULE#token=LABEL' (see `certdesk tokens`)",
+            cards.len(),
+            labels.join(", ")
+        )));
+    }
+    for card in cards {
+        let card_spec: certdesk_core::StoreSpec = card.token.store.parse()?;
+        for warning in actions::tokens::before_login(vec![card.token.clone()], language)? {
+            output::warn(&warning);
+        }
+        let pin = if card.token.pin_pad {
+            output::warn(&format!("Enter the PIN of \"{}\" on the reader's keypad.", card.token.label));
+            None
+        } else {
+            Some(password::pin(cli.pin_file.as_deref(), &card.token.label)?)
+        };
+        actions::tokens::unlock_card(&card_spec, pin.as_ref())?;
+    }
+    Ok(())
 }
 
 fn locale() -> String {

@@ -101,6 +101,10 @@ mod platform {
     pub fn post(reminders: &[Reminder], language: ListLanguage) -> Result<Posted, String> {
         let no_service = |e: zbus::Error| format!("no desktop notification service answers on the session bus ({e})");
         let connection = zbus::blocking::Connection::session().map_err(no_service)?;
+        // At login the check may start before the desktop's notification
+        // service does (a timer catching up a missed day): wait for it, a while.
+        wait_for_service(&connection);
+        let markup = server_has_body_markup(&connection);
         // Listening before posting, so that no click is missed.
         let rule = zbus::MatchRule::builder()
             .msg_type(zbus::message::Type::Signal)
@@ -119,7 +123,7 @@ mod platform {
             // 0: it stays until dismissed or clicked (a reminder is not a toast to miss).
             let actions = vec!["default", open_label(language)];
             let title = reminder.title(language);
-            let body = reminder.body(language);
+            let body = if markup { escape_markup(&reminder.body(language)) } else { reminder.body(language) };
             let reply = connection
                 .call_method(
                     Some(SERVICE),
@@ -134,6 +138,30 @@ mod platform {
             waiting.insert(id, reminder.id.clone());
         }
         Ok(Posted { clicks: Some((signals, waiting)) })
+    }
+
+    /// How long a check started at login waits for the notification service.
+    const WAIT_FOR_SERVICE: std::time::Duration = std::time::Duration::from_secs(120);
+
+    fn wait_for_service(connection: &zbus::blocking::Connection) {
+        let Ok(bus) = zbus::blocking::fdo::DBusProxy::new(connection) else { return };
+        let Ok(name) = zbus::names::BusName::try_from(SERVICE) else { return };
+        let deadline = Instant::now() + WAIT_FOR_SERVICE;
+        // Activatable services (most daemons) start on the first call: only wait when none is.
+        let activatable = bus.list_activatable_names().is_ok_and(|names| names.iter().any(|n| n.as_str() == SERVICE));
+        while !activatable && !bus.name_has_owner(name.clone()).unwrap_or(true) && Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_secs(2));
+        }
+    }
+
+    /// Whether the server reads bodies as markup (`GetCapabilities`), so that
+    /// a name with `&` or `<` must be escaped to show as written.
+    fn server_has_body_markup(connection: &zbus::blocking::Connection) -> bool {
+        connection
+            .call_method(Some(SERVICE), PATH, Some(SERVICE), "GetCapabilities", &())
+            .ok()
+            .and_then(|reply| reply.body().deserialize::<Vec<String>>().ok())
+            .is_some_and(|capabilities| capabilities.iter().any(|c| c == "body-markup"))
     }
 
     pub fn wait_for_clicks(signals: zbus::blocking::MessageIterator, mut waiting: HashMap<u32, String>) {
@@ -172,22 +200,29 @@ mod platform {
 mod platform {
     use super::*;
 
+    /// The script goes in on standard input, not the command line: no
+    /// length limit, and it is ASCII (the toasts are base64), whatever the
+    /// console's code page.
     pub fn post(reminders: &[Reminder], language: ListLanguage) -> Result<Posted, String> {
-        use base64::Engine as _;
+        use std::io::Write as _;
         use std::os::windows::process::CommandExt as _;
         const CREATE_NO_WINDOW: u32 = 0x0800_0000;
         let script = super::toast_script(reminders, language);
-        let utf16: Vec<u8> = script.encode_utf16().flat_map(u16::to_le_bytes).collect();
-        let encoded = base64::engine::general_purpose::STANDARD.encode(utf16);
-        let output = std::process::Command::new("powershell.exe")
-            .args(["-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-EncodedCommand", &encoded])
-            .stdin(std::process::Stdio::null())
+        let mut powershell = std::process::Command::new("powershell.exe")
+            .args(["-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-Command", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
             .creation_flags(CREATE_NO_WINDOW)
-            .output()
+            .spawn()
             .map_err(|e| format!("PowerShell could not be started to show the notification ({e})"))?;
-        if !output.status.success() {
+        if let Some(mut input) = powershell.stdin.take() {
+            input.write_all(script.as_bytes()).map_err(|e| format!("PowerShell did not take the script ({e})"))?;
+        }
+        let output = powershell.wait_with_output().map_err(|e| format!("PowerShell did not finish ({e})"))?;
+        if !output.status.success() || !output.stderr.is_empty() {
             return Err(format!(
-                "Windows did not show the notification: {}",
+                "Windows did not show the notification ({}); PowerShell may be blocked here (an administrator's policy, or Constrained Language Mode)",
                 String::from_utf8_lossy(&output.stderr).trim()
             ));
         }
@@ -221,6 +256,12 @@ mod platform {
     }
 }
 
+/// `text` for a notification body read as markup: `&`, `<` and `>` as entities.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn escape_markup(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
 /// The PowerShell that shows `reminders` as toasts (Windows 10 and later),
 /// each launching `certdesk://show/ID` when clicked. Shown through
 /// PowerShell's own application id: a console program has none of its
@@ -251,11 +292,15 @@ fn toast_script(reminders: &[Reminder], language: ListLanguage) -> String {
             body = xml(&reminder.body(language)),
             open = xml(open_label(language)),
         );
-        // A single-quoted PowerShell string: only ' needs doubling.
+        // The toast goes in as base64, decoded by PowerShell: no text of the
+        // certificate's is ever read as script (PowerShell also ends a quoted
+        // string at typographic quotes, which no escaping here would catch).
+        use base64::Engine as _;
+        let encoded = base64::engine::general_purpose::STANDARD.encode(toast.as_bytes());
         script.push_str(&format!(
-            "$xml = New-Object Windows.Data.Xml.Dom.XmlDocument\n$xml.LoadXml('{}')\n\
-             $notifier.Show([Windows.UI.Notifications.ToastNotification]::new($xml))\n",
-            toast.replace('\'', "''")
+            "$xml = New-Object Windows.Data.Xml.Dom.XmlDocument\n\
+             $xml.LoadXml([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('{encoded}')))\n\
+             $notifier.Show([Windows.UI.Notifications.ToastNotification]::new($xml))\n"
         ));
     }
     script
@@ -267,25 +312,37 @@ mod tests {
     use certdesk_core::reminders::Stage;
 
     #[test]
-    fn the_toast_script_quotes_the_texts_for_xml_and_powershell() {
+    fn a_body_read_as_markup_shows_ampersands_and_brackets_as_written() {
+        assert_eq!(escape_markup("R&D <営業>"), "R&amp;D &lt;営業&gt;");
+    }
+
+    #[test]
+    fn the_toast_script_carries_the_texts_as_base64_never_as_script() {
         let reminder = Reminder {
             id: "0123abcd".into(),
-            name: "O'Brien & 山田 <test>".into(),
+            name: "O'Brien’s & 山田 <test> ‘); Start-Process calc; (’ $(whoami)".into(),
             issuer_name: "Enterprise Premium CA - G2".into(),
             expires_on: "2027-01-15".into(),
             days_left: 10,
             stage: Stage::FinalDays,
         };
         let script = toast_script(std::slice::from_ref(&reminder), ListLanguage::English);
-        let line = script.lines().find(|l| l.starts_with("$xml.LoadXml('")).unwrap();
-        let inner = line.strip_prefix("$xml.LoadXml('").unwrap().strip_suffix("')").unwrap();
-        assert!(!inner.replace("''", "").contains('\''), "every ' doubled: {inner}");
-        let toast = inner.replace("''", "'");
+        assert!(script.is_ascii(), "whatever the console's code page, PowerShell reads it as written");
+        // Nothing of the certificate's name reaches the script as text.
+        for piece in ["Brien", "山田", "Start-Process", "whoami", "’", "‘"] {
+            assert!(!script.contains(piece), "{piece:?} in the script:\n{script}");
+        }
+        let prefix = "$xml.LoadXml([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('";
+        let line = script.lines().find(|l| l.starts_with(prefix)).unwrap();
+        let encoded = line.strip_prefix(prefix).unwrap().strip_suffix("')))").unwrap();
+        assert!(encoded.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)), "{encoded}");
+        use base64::Engine as _;
+        let toast = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(encoded).unwrap()).unwrap();
         let document = roxmltree::Document::parse(&toast).expect("the toast is XML");
         let texts: Vec<&str> =
             document.descendants().filter(|n| n.has_tag_name("text")).filter_map(|n| n.text()).collect();
         assert_eq!(texts, [reminder.title(ListLanguage::English), reminder.body(ListLanguage::English)]);
         assert_eq!(document.root_element().attribute("launch"), Some("certdesk://show/0123abcd"));
-        assert!(texts[1].contains("O'Brien & 山田 <test>"));
+        assert!(texts[1].contains("O'Brien’s & 山田 <test>"));
     }
 }

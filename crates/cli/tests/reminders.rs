@@ -189,14 +189,32 @@ fn the_autostart_entry_runs_the_check_which_fails_plainly_without_a_notification
 }
 
 #[test]
-fn turning_reminders_on_refuses_a_place_it_cannot_write_and_leaves_nothing() {
+fn a_failed_switch_leaves_reminders_off_in_the_settings_and_on_disk_and_a_damaged_file_alone() {
     let desktop = Desktop::new();
-    // A file where the units' folder goes.
-    std::fs::create_dir_all(desktop.config().join("systemd")).unwrap();
-    std::fs::write(desktop.config().join("systemd/user"), b"not a folder").unwrap();
+    let settings = desktop.config().join("app.certdesk.desktop/settings.json");
+    // Never turned on: a failure writes no settings.
+    std::fs::create_dir_all(desktop.config().join("systemd/user")).unwrap();
+    std::fs::write(desktop.config().join("systemd/user/timers.target.wants"), b"not a folder").unwrap();
     let out = desktop.certdesk(&["--json", "reminders", "on", "--scheduler", "systemd-timer"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", failed(&out));
-    let error = &json_of(&out)["error"];
-    assert_eq!(error["kind"], "io", "{error:#}");
-    assert!(!desktop.config().join("app.certdesk.desktop/settings.json").exists(), "the setting is not saved");
+    assert_eq!(json_of(&out)["error"]["kind"], "io");
+    assert!(!settings.exists(), "nothing was on, nothing is saved");
+    assert!(!desktop.config().join("systemd/user/certdesk-reminders.service").exists(), "the units are taken back");
+
+    // On with the autostart entry, then a switch to the timer fails: both say off, no entry is left.
+    run(&mut desktop.certdesk(&["reminders", "on", "--scheduler", "xdg-autostart"]));
+    assert_eq!(desktop.settings()["reminders"], true);
+    let out = desktop.certdesk(&["--json", "reminders", "on", "--scheduler", "systemd-timer"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", failed(&out));
+    assert_eq!(desktop.settings()["reminders"], false, "the settings do not claim a schedule that is gone");
+    assert!(!desktop.config().join("autostart/certdesk-reminders.desktop").exists(), "one schedule at a time");
+    let status = json_of(&run(&mut desktop.certdesk(&["--json", "reminders", "status"])));
+    assert_eq!((status["reminders"].as_bool(), status["scheduler"].as_str()), (Some(false), None));
+
+    // A settings file certdesk cannot read is not replaced by the defaults.
+    std::fs::write(&settings, b"{ the user's, damaged").unwrap();
+    let out = desktop.certdesk(&["--json", "reminders", "on", "--scheduler", "xdg-autostart"]).output().unwrap();
+    assert_eq!(json_of(&out)["error"]["kind"], "invalid_input", "{}", failed(&out));
+    assert_eq!(std::fs::read(&settings).unwrap(), b"{ the user's, damaged");
+    assert!(!desktop.config().join("autostart/certdesk-reminders.desktop").exists());
 }

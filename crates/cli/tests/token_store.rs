@@ -358,3 +358,47 @@ fn the_default_view_shows_the_card_beside_the_database_and_sends_each_action_to_
     assert_eq!(after, 2, "the database's certificate is gone, the card's two stay");
     assert!(nss_nicknames(&db).iter().all(|n| !n.contains("山田")), "{:?}", nss_nicknames(&db));
 }
+
+/// `--login` beside the store (the default view, or `--tokens`): each
+/// present card that shows more once unlocked is unlocked with its PIN, as
+/// the app's Unlock does, and its private certificate is listed with the
+/// store's; a wrong PIN is refused as on the card alone.
+#[test]
+fn login_beside_the_store_unlocks_each_card_that_shows_more() {
+    let token = Token::new();
+    let dir = token.dir.path();
+    let hidden = issue(
+        &token.ca,
+        dir,
+        &Leaf::new("hidden", "/CN=秘密 花子/O=カード株式会社", -1, 300),
+        time::OffsetDateTime::now_utc(),
+    );
+    token.soft.put_private_certificate(&hidden, "0a", "秘密 花子");
+    let db = dir.join("nssdb");
+    new_nss_db(&db);
+    let store = format!("nss:{}", db.display());
+    let names = |out: &Output| -> Vec<String> {
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        json_of(out).as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap().to_owned()).collect()
+    };
+    let without = names(&token.certdesk(&["--store", &store, "--tokens", "--json", "list", "--all"]));
+    assert!(without.contains(&"山田 太郎".to_owned()), "the card's public certificates are listed: {without:?}");
+    assert!(!without.contains(&"秘密 花子".to_owned()), "its private one is not, before a login: {without:?}");
+    let with = names(&token.certdesk(&[
+        "--store",
+        &store,
+        "--tokens",
+        "--json",
+        "--login",
+        "--pin-file",
+        "PIN_FILE",
+        "list",
+        "--all",
+    ]));
+    assert!(with.contains(&"秘密 花子".to_owned()), "unlocked, it is: {with:?}");
+    assert!(with.contains(&"山田 太郎".to_owned()));
+    let wrong =
+        token.certdesk(&["--store", &store, "--tokens", "--json", "--login", "--pin-file", "WRONG_FILE", "list"]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert_eq!(json_of(&wrong)["error"]["kind"], "wrong_pin");
+}

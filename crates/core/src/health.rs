@@ -191,8 +191,12 @@ pub fn usable_renewal<'a>(
     now: OffsetDateTime,
     window: Duration,
 ) -> Option<&'a Identity> {
-    let usable = |i: &&Identity| i.key.has_private_key() && status_at(&i.certificate, now, window).is_usable();
-    newest(renewals_of(certificate, identities).filter(usable))
+    newest(renewals_of(certificate, identities).filter(|i| can_sign_in_now(i, now, window)))
+}
+
+/// `identity` can sign someone in now: it has its private key and is valid today.
+pub fn can_sign_in_now(identity: &Identity, now: OffsetDateTime, window: Duration) -> bool {
+    identity.key.has_private_key() && status_at(&identity.certificate, now, window).is_usable()
 }
 
 /// The newest of `renewals`; of two equally new ones, the lower id, so the

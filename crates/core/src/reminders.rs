@@ -28,6 +28,11 @@ pub const FINAL_REMINDER_DAYS: i64 = 14;
 /// (nobody reads a dozen at once, and each one opens its own certificate).
 pub const MAX_NOTIFICATIONS_PER_RUN: usize = 5;
 
+/// The longest name or issuer a notification shows, in characters: a
+/// certificate's names are the issuer's choice, and a notification (or the
+/// Windows command line that shows one) has room for a sentence.
+pub const MAX_NAME_CHARS: usize = 120;
+
 /// What the reminder record may hold: certdesk writes a line per
 /// certificate, so a larger file is not ours and is read as empty (at
 /// worst a reminder is shown again).
@@ -40,25 +45,27 @@ pub const MAX_REMINDED_CERTIFICATES: usize = 4096;
 pub enum Stage {
     /// It entered its renewal window: renewal is usually open now.
     RenewalOpen,
-    /// [`FINAL_REMINDER_DAYS`] or fewer are left.
+    /// Fewer than [`FINAL_REMINDER_DAYS`] whole days are left: two weeks or less.
     FinalDays,
     /// It expired: logins that need it fail.
     Expired,
 }
 
-/// The stage `certificate` is at, with a renewal window of `window_days`;
-/// `None` when it needs no reminder (valid for longer, not valid yet,
+/// The stage `certificate` is at (its status says whether it is in its
+/// renewal window; fewer than [`FINAL_REMINDER_DAYS`] whole days left is the
+/// final stage); `None` when it needs no reminder (valid for longer, not valid yet,
 /// superseded, or its renewal installed).
-pub fn stage_of(certificate: &CheckedCertificate, window_days: i64) -> Option<Stage> {
+pub fn stage_of(certificate: &CheckedCertificate) -> Option<Stage> {
     if certificate.superseded || certificate.renewal_installed {
         return None;
     }
+    // The renewal window is the health rule's (`Status::Expiring`), exactly as the list shows it.
     match certificate.status {
         Status::NotYetValid => None,
         Status::Expired => Some(Stage::Expired),
-        Status::Valid | Status::Expiring if certificate.days_left <= FINAL_REMINDER_DAYS => Some(Stage::FinalDays),
-        Status::Valid | Status::Expiring if certificate.days_left <= window_days => Some(Stage::RenewalOpen),
-        Status::Valid | Status::Expiring => None,
+        Status::Valid | Status::Expiring if certificate.days_left < FINAL_REMINDER_DAYS => Some(Stage::FinalDays),
+        Status::Expiring => Some(Stage::RenewalOpen),
+        Status::Valid => None,
     }
 }
 
@@ -126,17 +133,17 @@ impl Reminder {
 /// was not yet reminded of (only its latest stage: a certificate found
 /// expired is not also told its renewal opened), worst first, at most
 /// [`MAX_NOTIFICATIONS_PER_RUN`].
-pub fn due(check: &Check, window_days: i64, reminded: &Reminded) -> Vec<Reminder> {
+pub fn due(check: &Check, reminded: &Reminded) -> Vec<Reminder> {
     let mut due: Vec<Reminder> = check
         .certificates
         .iter()
         .filter_map(|certificate| {
-            let stage = stage_of(certificate, window_days)?;
+            let stage = stage_of(certificate)?;
             let already = reminded.shown.get(&certificate.id).copied();
             (already < Some(stage)).then(|| Reminder {
                 id: certificate.id.clone(),
-                name: certificate.name.clone(),
-                issuer_name: certificate.issuer_name.clone(),
+                name: shortened(&certificate.name),
+                issuer_name: shortened(&certificate.issuer_name),
                 expires_on: certificate.not_after.get(..10).unwrap_or(&certificate.not_after).to_owned(),
                 days_left: certificate.days_left,
                 stage,
@@ -148,12 +155,18 @@ pub fn due(check: &Check, window_days: i64, reminded: &Reminded) -> Vec<Reminder
     due
 }
 
+/// `text` cut at [`MAX_NAME_CHARS`] characters, with an ellipsis when cut.
+fn shortened(text: &str) -> String {
+    match text.char_indices().nth(MAX_NAME_CHARS) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
+}
+
 /// Whether the app offers reminders after a listing: once, only when one
 /// of the certificates would be reminded of, and only while they are off.
-pub fn worth_offering(settings: &Settings, check: &Check, window_days: i64) -> bool {
-    !settings.reminders
-        && !settings.reminders_offered
-        && check.certificates.iter().any(|c| stage_of(c, window_days).is_some())
+pub fn worth_offering(settings: &Settings, check: &Check) -> bool {
+    !settings.reminders && !settings.reminders_offered && check.certificates.iter().any(|c| stage_of(c).is_some())
 }
 
 /// Turns the daily check on, with `scheduler` running `cli` (the `certdesk`
@@ -161,22 +174,37 @@ pub fn worth_offering(settings: &Settings, check: &Check, window_days: i64) -> b
 /// reminders are never offered again). Answers the settings as saved and
 /// the files the scheduler reads.
 pub fn turn_on(scheduler: Scheduler, cli: &Path, settings_path: &Path) -> crate::Result<(Settings, Vec<PathBuf>)> {
-    let files = schedule::turn_on(scheduler, cli)?;
-    let settings = Settings { reminders: true, reminders_offered: true, ..Settings::load(settings_path) };
-    if let Err(e) = settings.save(settings_path) {
-        let _ = schedule::turn_off();
-        return Err(e);
+    // A settings file certdesk cannot read is refused before anything changes,
+    // rather than replaced by the defaults (the user's store and modules lost).
+    let current = Settings::load_for_update(settings_path)?;
+    let on = Settings { reminders: true, reminders_offered: true, ..current.clone() };
+    let result = schedule::turn_on(scheduler, cli).and_then(|files| on.save(settings_path).map(|()| files));
+    match result {
+        Ok(files) => Ok((on, files)),
+        Err(e) => {
+            // Whatever failed, both say off: no schedule half made, none the settings deny.
+            let _ = schedule::turn_off();
+            if settings_path.exists() {
+                let _ = Settings { reminders: false, ..current }.save(settings_path);
+            }
+            Err(e)
+        }
     }
-    Ok((settings, files))
 }
 
 /// Removes the daily check and saves the choice (an offer declined is
-/// turning off what was never on). Answers the settings as saved and the files removed.
+/// turning off what was never on). Answers the settings as saved and the
+/// files removed. With no settings file and nothing to remove (the
+/// uninstaller's `reminders off` for a user who never opened certdesk),
+/// nothing is written.
 pub fn turn_off(settings_path: &Path) -> crate::Result<(Settings, Vec<PathBuf>)> {
+    let current = Settings::load_for_update(settings_path)?;
     let removed = schedule::turn_off()?;
-    let settings = Settings { reminders: false, reminders_offered: true, ..Settings::load(settings_path) };
-    settings.save(settings_path)?;
-    Ok((settings, removed))
+    let off = Settings { reminders: false, reminders_offered: true, ..current };
+    if settings_path.exists() || !removed.is_empty() {
+        off.save(settings_path)?;
+    }
+    Ok((off, removed))
 }
 
 /// Which certificates were reminded of, at which stage: so that each stage
@@ -201,13 +229,16 @@ impl Reminded {
             .unwrap_or_default()
     }
 
-    /// Notes `shown` as shown, and forgets certificates `check` no longer
-    /// lists (deleted ones), so the record stays as small as the store.
+    /// Notes `shown` as shown. Certificates `check` does not list are kept (a
+    /// card taken out, another store checked once) until the record is full;
+    /// then only the listed ones stay, so it never outgrows its limit.
     pub fn record(&mut self, shown: &[Reminder], check: &Check) {
         for reminder in shown {
             self.shown.insert(reminder.id.clone(), reminder.stage);
         }
-        self.shown.retain(|id, _| check.certificates.iter().any(|c| &c.id == id));
+        if self.shown.len() > MAX_REMINDED_CERTIFICATES {
+            self.shown.retain(|id, _| check.certificates.iter().any(|c| &c.id == id));
+        }
     }
 
     pub fn save(&self, path: &Path) -> crate::Result<()> {
@@ -247,13 +278,13 @@ mod tests {
 
     #[test]
     fn each_certificate_is_at_the_stage_its_days_left_say() {
-        let window = 90;
         let table = [
             (Status::Valid, 200, None),
-            (Status::Valid, 91, None),
+            // 90 whole days and some hours: the list says valid, so no reminder yet.
+            (Status::Valid, 90, None),
             (Status::Expiring, 90, Some(Stage::RenewalOpen)),
-            (Status::Expiring, 15, Some(Stage::RenewalOpen)),
-            (Status::Expiring, 14, Some(Stage::FinalDays)),
+            (Status::Expiring, 14, Some(Stage::RenewalOpen)),
+            (Status::Expiring, 13, Some(Stage::FinalDays)),
             (Status::Expiring, 0, Some(Stage::FinalDays)),
             (Status::Expired, -1, Some(Stage::Expired)),
             (Status::Expired, -400, Some(Stage::Expired)),
@@ -262,12 +293,12 @@ mod tests {
             (Status::Valid, 10, Some(Stage::FinalDays)),
         ];
         for (status, days, expected) in table {
-            assert_eq!(stage_of(&certificate("a", status, days), window), expected, "{status:?} {days} days");
+            assert_eq!(stage_of(&certificate("a", status, days)), expected, "{status:?} {days} days");
         }
         let superseded = CheckedCertificate { superseded: true, ..certificate("a", Status::Expired, -3) };
-        assert_eq!(stage_of(&superseded, window), None, "an older copy of a renewed certificate");
+        assert_eq!(stage_of(&superseded), None, "an older copy of a renewed certificate");
         let renewed = CheckedCertificate { renewal_installed: true, ..certificate("a", Status::Expiring, 5) };
-        assert_eq!(stage_of(&renewed, window), None, "its renewal is installed");
+        assert_eq!(stage_of(&renewed), None, "its renewal is installed");
     }
 
     #[test]
@@ -279,21 +310,21 @@ mod tests {
             (100, Status::Valid),
             (90, Status::Expiring),
             (89, Status::Expiring),
-            (14, Status::Expiring),
             (13, Status::Expiring),
+            (12, Status::Expiring),
             (-1, Status::Expired),
             (-2, Status::Expired),
         ] {
             let check = day(days, status);
-            let due = due(&check, 90, &reminded);
+            let due = due(&check, &reminded);
             reminded.record(&due, &check);
             shown_over_time.extend(due.iter().map(|r| (days, r.stage)));
         }
-        assert_eq!(shown_over_time, [(90, Stage::RenewalOpen), (14, Stage::FinalDays), (-1, Stage::Expired)]);
+        assert_eq!(shown_over_time, [(90, Stage::RenewalOpen), (13, Stage::FinalDays), (-1, Stage::Expired)]);
 
         // First seen already expired (reminders turned on late): one notification, not three.
         let late = day(-5, Status::Expired);
-        let due = due(&late, 90, &Reminded::default());
+        let due = due(&late, &Reminded::default());
         assert_eq!(due.iter().map(|r| r.stage).collect::<Vec<_>>(), [Stage::Expired]);
     }
 
@@ -303,7 +334,7 @@ mod tests {
             (0..8).map(|i| certificate(&format!("c{i}"), Status::Expiring, 30 + i)).collect();
         certificates.push(certificate("gone", Status::Expired, -1));
         let check = check_of(certificates);
-        let due = due(&check, 90, &Reminded::default());
+        let due = due(&check, &Reminded::default());
         assert_eq!(due.len(), MAX_NOTIFICATIONS_PER_RUN);
         assert_eq!((due[0].id.as_str(), due[0].stage), ("gone", Stage::Expired));
         assert_eq!(due[1].id, "c0", "then the closest to expiry");
@@ -313,9 +344,23 @@ mod tests {
         assert_eq!(reminded.shown.len(), 5);
         let without_gone = check_of(check.certificates.iter().filter(|c| c.id != "gone").cloned().collect());
         reminded.record(&[], &without_gone);
-        assert!(!reminded.shown.contains_key("gone"), "a deleted certificate is forgotten");
-        let next_day = super::due(&without_gone, 90, &reminded);
+        assert!(reminded.shown.contains_key("gone"), "one not listed today (a card taken out) is kept");
+        let next_day = super::due(&without_gone, &reminded);
         assert_eq!(next_day.len(), 4, "c4 to c7; c0 to c3 are not shown again: {next_day:?}");
+
+        // A full record keeps only what is listed, so it never outgrows its limit.
+        reminded.shown.extend((0..MAX_REMINDED_CERTIFICATES).map(|i| (format!("old{i}"), Stage::Expired)));
+        reminded.record(&next_day, &without_gone);
+        assert!(reminded.shown.len() <= without_gone.certificates.len(), "{}", reminded.shown.len());
+        assert!(!reminded.shown.contains_key("gone"));
+    }
+
+    #[test]
+    fn a_name_longer_than_a_notification_has_room_for_is_cut() {
+        let long = CheckedCertificate { name: "長".repeat(500), ..certificate("a", Status::Expired, -1) };
+        let due = due(&check_of(vec![long]), &Reminded::default());
+        assert_eq!(due[0].name.chars().count(), MAX_NAME_CHARS + 1, "cut, with an ellipsis");
+        assert!(due[0].name.ends_with('…'));
     }
 
     #[test]
@@ -346,10 +391,10 @@ mod tests {
         let needing = check_of(vec![certificate("a", Status::Expiring, 40)]);
         let fine = check_of(vec![certificate("a", Status::Valid, 400)]);
         let settings = Settings::default();
-        assert!(worth_offering(&settings, &needing, 90));
-        assert!(!worth_offering(&settings, &fine, 90));
-        assert!(!worth_offering(&Settings { reminders_offered: true, ..Settings::default() }, &needing, 90));
-        assert!(!worth_offering(&Settings { reminders: true, ..Settings::default() }, &needing, 90));
+        assert!(worth_offering(&settings, &needing));
+        assert!(!worth_offering(&settings, &fine));
+        assert!(!worth_offering(&Settings { reminders_offered: true, ..Settings::default() }, &needing));
+        assert!(!worth_offering(&Settings { reminders: true, ..Settings::default() }, &needing));
     }
 
     #[test]

@@ -57,6 +57,23 @@ impl Settings {
             .unwrap_or_default()
     }
 
+    /// The settings to change and save again: the defaults when there is no
+    /// file, an error naming the file when there is one certdesk cannot read
+    /// (replacing it with the defaults would lose the user's choices).
+    pub fn load_for_update(path: &Path) -> crate::Result<Settings> {
+        if !path.exists() {
+            return Ok(Settings::default());
+        }
+        crate::transfer::read_at_most(path, MAX_SETTINGS_BYTES)
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .ok_or_else(|| {
+                crate::Error::InvalidInput(format!(
+                    "{} is damaged or not certdesk's; fix it, or delete it to start from the defaults",
+                    path.display()
+                ))
+            })
+    }
+
     /// Saved through the core's atomic write (temp file, fsync, rename).
     pub fn save(&self, path: &Path) -> crate::Result<()> {
         if let Some(folder) = path.parent() {
@@ -92,9 +109,19 @@ pub fn app_config_dir() -> Option<PathBuf> {
     } else if cfg!(target_os = "macos") {
         from_env("HOME")?.join("Library/Application Support")
     } else {
-        from_env("XDG_CONFIG_HOME").or_else(|| from_env("HOME").map(|home| home.join(".config")))?
+        config_home()?
     };
     Some(base.join(APP_IDENTIFIER))
+}
+
+/// The user's configuration folder on Linux (and other XDG desktops):
+/// `$XDG_CONFIG_HOME` when it is absolute (the specification ignores a
+/// relative one), else `~/.config`.
+pub fn config_home() -> Option<PathBuf> {
+    let from_env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    from_env("XDG_CONFIG_HOME")
+        .filter(|p| p.is_absolute())
+        .or_else(|| from_env("HOME").map(|home| home.join(".config")))
 }
 
 /// Where the app keeps its settings (see [`app_config_dir`]).
@@ -130,6 +157,19 @@ mod tests {
         let padded = format!(r#"{{"renewal_days": 60, "language": "en", "store": "{}"}}"#, "x".repeat(70_000));
         std::fs::write(&path, padded).unwrap();
         assert_eq!(Settings::load(&path), Settings::default());
+    }
+
+    #[test]
+    fn a_file_certdesk_cannot_read_is_not_rewritten_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        assert_eq!(Settings::load_for_update(&path).unwrap(), Settings::default(), "no file: the defaults");
+        std::fs::write(&path, b"{ damaged").unwrap();
+        let refused = Settings::load_for_update(&path).unwrap_err();
+        assert!(refused.to_string().contains("delete it to start from the defaults"), "{refused}");
+        let chosen = Settings { renewal_days: 30, ..Settings::default() };
+        chosen.save(&path).unwrap();
+        assert_eq!(Settings::load_for_update(&path).unwrap(), chosen);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use certdesk_e2e::{keys, App, SessionBus};
 use fixtures::{
     copy_dir, issue, new_nss_db, new_nss_db_with_password, nss_keys, nss_nicknames, pkcs12_with_password, run, Ca,
-    Leaf, SoftToken, TOKEN_PIN,
+    Leaf, OpensslServer, SoftToken, TOKEN_PIN,
 };
 use serde_json::json;
 
@@ -769,6 +769,30 @@ fn a_card_s_certificates_are_listed_beside_the_store_s_and_its_renewal_supersede
     app.wait_for("the card's hidden certificate", || (!row_texts(&app, "Kenji Hidden").is_empty()).then_some(()));
     assert!(row_texts(&app, "Kenji Hidden")[0].contains("On card: 社員証カード"));
     app.screenshot("card-unlocked");
+
+    // Check a site with the card's certificate: the handshake is signed on the card through
+    // the login Unlock kept (no PIN asked again), and OpenSSL's s_server, asking for a
+    // certificate from the card's CA, accepts it. Its own certificate is not trusted here,
+    // so the window asks first, and sends it on yes.
+    let server = OpensslServer::start(root, &ca.pem());
+    let card_id = app
+        .execute(
+            "return [...document.querySelectorAll('[role=option]')].find(r => r.textContent.includes('On card') && r.textContent.includes('Hanako Renewal'))?.dataset.id ?? null",
+            json!([]),
+        )
+        .as_str()
+        .expect("the card's row has an id")
+        .to_owned();
+    app.find("[data-action=probe]").click();
+    app.find("#probe-site").type_text(&format!("127.0.0.1:{}", server.port));
+    app.find("#probe-site").type_text(keys::ENTER);
+    let candidate = format!("[role=dialog] li[data-id='{card_id}'] button");
+    app.find(&candidate).click();
+    app.find("[data-action=send-anyway]").click();
+    app.wait_for_text("Accepted: the site took this certificate.");
+    app.screenshot("card-probe-accepted");
+    app.find_with_text("[role=dialog] .buttons button", "Close").click();
+    drop(server);
     app.find("[data-action=lock-cards]").click();
     app.wait_for("the card locked again", || row_texts(&app, "Kenji Hidden").is_empty().then_some(()));
 }

@@ -182,8 +182,7 @@ pub fn always_use(
     // First: a store without identity preferences says so, whatever the id.
     let existing = store.identity_preferences()?;
     let to = overview.resolve(&[identity])?[0];
-    let now = time::OffsetDateTime::now_utc();
-    if !to.key.has_private_key() || now < to.certificate.not_before || now >= to.certificate.not_after {
+    if !crate::health::can_sign_in_now(to, time::OffsetDateTime::now_utc(), time::Duration::ZERO) {
         return Err(Error::InvalidInput(format!(
             "{} cannot sign in now (no private key here, or not valid today): choose a certificate that can",
             to.certificate.display_name()
@@ -192,6 +191,13 @@ pub fn always_use(
     let service = prefs::repair::safari_service(site);
     let login = store.location().unwrap_or_default();
     let plan = prefs::repair::plan_for_service(&existing, &service, &login);
+    // The others first: one of them may already have the account the rewrite gives.
+    let mut removed = 0;
+    for record in plan.delete {
+        if store.delete_identity_preference(record)? == Removed::Deleted {
+            removed += 1;
+        }
+    }
     let replaced = match plan.rewrite {
         Some(record) => {
             store.repoint_identity_preference(record, to, &prefs::repair::account_for(to, Some(record)))?;
@@ -202,11 +208,5 @@ pub fn always_use(
             false
         }
     };
-    let mut removed = 0;
-    for record in plan.delete {
-        if store.delete_identity_preference(record)? == Removed::Deleted {
-            removed += 1;
-        }
-    }
     Ok(AlwaysUsed { service, replaced, removed })
 }

@@ -17,8 +17,9 @@ use crate::{Error, Result};
 
 /// The systemd units' and the autostart entry's name.
 pub const UNIT: &str = "certdesk-reminders";
-/// The Task Scheduler task, in a folder of certdesk's own.
-pub const TASK_NAME: &str = r"\certdesk\Reminders";
+/// The Task Scheduler task, in the root folder: a standard user may create
+/// tasks there, not always a folder of certdesk's own.
+pub const TASK_NAME: &str = r"\certdesk reminders";
 /// The LaunchAgent's label, and its file's name.
 pub const LAUNCH_AGENT_LABEL: &str = "app.certdesk.reminders";
 /// The hour of the day the check runs at (local time): people are at work.
@@ -88,6 +89,8 @@ pub fn systemd_service(cli: &Path) -> String {
          [Service]\n\
          Type=oneshot\n\
          ExecStart={}\n\
+         # A click starts the app from this service: it must outlive the check.\n\
+         KillMode=process\n\
          # It waits a while for a click on its notifications.\n\
          TimeoutStartSec=15min\n",
         systemd_command_line(cli)
@@ -128,9 +131,10 @@ pub fn autostart_entry(cli: &Path) -> String {
     )
 }
 
-/// The Task Scheduler task (schema 1.2, Windows 7 and later): the current
-/// user's, only while logged on, daily at [`RUN_AT_HOUR`] and as soon as
-/// possible after a missed start.
+/// The Task Scheduler task (schema 1.2): the current user's, only while
+/// logged on, daily at [`RUN_AT_HOUR`] and as soon as possible after a
+/// missed start. `certdesk.exe` is a console program: run through
+/// `conhost.exe --headless` (Windows 10 1809 and later) it opens no window.
 pub fn task_xml(cli: &Path) -> String {
     format!(
         r#"<?xml version="1.0" encoding="UTF-16"?>
@@ -164,8 +168,8 @@ pub fn task_xml(cli: &Path) -> String {
   </Settings>
   <Actions Context="Author">
     <Exec>
-      <Command>{command}</Command>
-      <Arguments>{arguments}</Arguments>
+      <Command>conhost.exe</Command>
+      <Arguments>--headless "{command}" {arguments}</Arguments>
     </Exec>
   </Actions>
 </Task>
@@ -225,14 +229,16 @@ fn systemd_command_line(cli: &Path) -> String {
 }
 
 /// `cli check --notify` as a desktop entry's `Exec=`: the program quoted
-/// with `"`, `` ` ``, `$` and `\` escaped, then the string's own escape
-/// of `\` applied over it, and `%` doubled (the Desktop Entry
+/// with `"`, `` ` ``, `$` and `\` escaped by a backslash, then the string's
+/// own escape applied over that (each backslash doubled: `$` is written
+/// `\\$`, `\` four backslashes), and `%` doubled (the Desktop Entry
 /// Specification, "The Exec key").
 fn desktop_command_line(cli: &Path) -> String {
     let mut quoted = String::from("\"");
     for c in cli.to_string_lossy().chars() {
         match c {
-            '"' | '`' | '$' => quoted.extend(['\\', c]),
+            // The quoting's backslash, itself escaped by the string rule.
+            '"' | '`' | '$' => quoted.extend(['\\', '\\', c]),
             '\\' => quoted.push_str(r"\\\\"),
             '%' => quoted.push_str("%%"),
             _ => quoted.push(c),
@@ -244,16 +250,6 @@ fn desktop_command_line(cli: &Path) -> String {
 
 fn xml_text(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&apos;")
-}
-
-/// The user's configuration folder on Linux: `$XDG_CONFIG_HOME`, else `~/.config`.
-fn config_home() -> Result<PathBuf> {
-    let from_env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
-    from_env("XDG_CONFIG_HOME").or_else(|| from_env("HOME").map(|home| home.join(".config"))).ok_or_else(|| {
-        Error::InvalidInput(
-            "neither XDG_CONFIG_HOME nor HOME is set: certdesk cannot tell where your settings go".into(),
-        )
-    })
 }
 
 /// The files a scheduler reads, under the Linux configuration folder
@@ -281,7 +277,11 @@ fn folder_of(scheduler: Scheduler) -> Result<PathBuf> {
             .ok_or_else(|| Error::InvalidInput("HOME is not set: certdesk cannot tell where LaunchAgents go".into())),
         // Task Scheduler keeps the task itself: no folder of ours.
         Scheduler::ScheduledTask => Ok(PathBuf::new()),
-        Scheduler::SystemdTimer | Scheduler::XdgAutostart => config_home(),
+        Scheduler::SystemdTimer | Scheduler::XdgAutostart => crate::settings::config_home().ok_or_else(|| {
+            Error::InvalidInput(
+                "neither XDG_CONFIG_HOME nor HOME is set: certdesk cannot tell where your settings go".into(),
+            )
+        }),
     }
 }
 
@@ -295,6 +295,16 @@ pub fn turn_on(scheduler: Scheduler, cli: &Path) -> Result<Vec<PathBuf>> {
             cli.display()
         )));
     }
+    // Every scheduler's file is text, a line per setting: a path that is not
+    // text, or holds a line break, would write another path or another line.
+    if cli.to_str().is_none_or(|path| path.chars().any(char::is_control)) {
+        return Err(Error::InvalidInput(format!(
+            "certdesk is installed in a folder whose name a scheduler cannot hold ({}); install it in another folder",
+            cli.display()
+        )));
+    }
+    // One schedule at a time: a timer and an autostart entry would both notify.
+    turn_off()?;
     let folder = folder_of(scheduler)?;
     let written = write_files(scheduler, cli, &folder)?;
     if let Err(e) = tell_the_scheduler(scheduler, cli, On) {
@@ -503,7 +513,7 @@ fn task_exists() -> bool {
         .is_ok_and(|listed| listed.contains("Reminders"))
         || {
             let root = std::env::var_os("SystemRoot").map_or_else(|| PathBuf::from(r"C:\windows"), PathBuf::from);
-            root.join(r"System32\Tasks\certdesk\Reminders").exists()
+            root.join(r"System32\Tasks\certdesk reminders").exists()
         }
 }
 
@@ -540,6 +550,7 @@ mod tests {
         let service = systemd_service(cli);
         assert_eq!(value_of(&service, "ExecStart"), [r#""/opt/証明書 ツール/100%%/certdesk" check --notify"#]);
         assert_eq!(value_of(&service, "Type"), ["oneshot"]);
+        assert_eq!(value_of(&service, "KillMode"), ["process"], "an app a click started outlives the check");
         let timer = systemd_timer();
         assert_eq!(value_of(&timer, "OnCalendar"), ["*-*-* 09:00:00"]);
         assert_eq!(value_of(&timer, "Persistent"), ["true"]);
@@ -555,8 +566,8 @@ mod tests {
         assert_eq!(value_of(&entry, "Type"), ["Application"]);
         assert_eq!(value_of(&entry, "NoDisplay"), ["true"]);
         assert!(entry.starts_with("[Desktop Entry]\n"));
-        let odd = autostart_entry(Path::new(r"/x/$a\b%c"));
-        assert_eq!(value_of(&odd, "Exec"), [r#""/x/\$a\\\\b%%c" check --notify"#]);
+        let odd = autostart_entry(Path::new(r"/x/$a\b%c`d"));
+        assert_eq!(value_of(&odd, "Exec"), [r#""/x/\\$a\\\\b%%c\\`d" check --notify"#]);
     }
 
     #[test]
@@ -574,12 +585,14 @@ mod tests {
         let autostart = write_files(Scheduler::XdgAutostart, cli, home.path()).unwrap();
         assert_eq!(autostart, [home.path().join("autostart/certdesk-reminders.desktop")]);
 
-        // A file where the units' folder should be: nothing is left half-written.
+        // A file where the timer's link folder should be: the two units are
+        // written first, and taken back, so nothing is left half-made.
         let blocked = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(blocked.path().join("systemd")).unwrap();
-        std::fs::write(blocked.path().join("systemd/user"), b"not a folder").unwrap();
+        std::fs::create_dir_all(blocked.path().join("systemd/user")).unwrap();
+        std::fs::write(blocked.path().join("systemd/user/timers.target.wants"), b"not a folder").unwrap();
         assert!(write_files(Scheduler::SystemdTimer, cli, blocked.path()).is_err());
-        assert!(files_of(Scheduler::SystemdTimer, blocked.path()).iter().all(|f| f.symlink_metadata().is_err()));
+        let [service, timer, _link] = &files_of(Scheduler::SystemdTimer, blocked.path())[..] else { unreachable!() };
+        assert!(!service.exists() && !timer.exists(), "the units written before the failure are removed");
     }
 
     #[test]
@@ -587,6 +600,11 @@ mod tests {
         let refused = turn_on(Scheduler::XdgAutostart, Path::new("/nonexistent/certdesk")).unwrap_err();
         assert!(refused.to_string().contains("reinstall certdesk"), "{refused}");
         assert!(turn_on(Scheduler::XdgAutostart, Path::new("relative/certdesk")).is_err());
+        let dir = tempfile::tempdir().unwrap();
+        let odd = dir.path().join("line\nbreak");
+        std::fs::write(&odd, b"").unwrap();
+        let refused = turn_on(Scheduler::XdgAutostart, &odd).unwrap_err();
+        assert!(refused.to_string().contains("install it in another folder"), "{refused}");
     }
 }
 
@@ -618,8 +636,8 @@ mod read_back {
         assert_eq!(text(&["Principals", "Principal", "RunLevel"]), "LeastPrivilege");
         assert_eq!(text(&["Settings", "StartWhenAvailable"]), "true");
         assert_eq!(text(&["Settings", "DisallowStartIfOnBatteries"]), "false");
-        assert_eq!(text(&["Actions", "Exec", "Command"]), cli.to_string_lossy());
-        assert_eq!(text(&["Actions", "Exec", "Arguments"]), "check --notify");
+        assert_eq!(text(&["Actions", "Exec", "Command"]), "conhost.exe", "no console window");
+        assert_eq!(text(&["Actions", "Exec", "Arguments"]), format!("--headless \"{}\" check --notify", cli.display()));
         let principal = task.descendants().find(|n| n.has_tag_name("Principal")).unwrap();
         let actions = task.children().find(|n| n.has_tag_name("Actions")).unwrap();
         assert_eq!(principal.attribute("id"), actions.attribute("Context"), "the actions run as the principal");

@@ -28,6 +28,9 @@ pub fn keychain_error(status: i32, store: &str, doing: &str) -> Error {
             "the keychain allows this only to the app that made the item; run certdesk as the user whose login keychain it is, or delete the item in Keychain Access",
         ),
         ERR_SEC_READ_ONLY => refused("the keychain is read-only; check the permissions of its file"),
+        ERR_SEC_DUPLICATE_ITEM => refused(
+            "the keychain already holds that item (for a site preference: one that names this certificate); delete the other one in Site preferences and try again",
+        ),
         ERR_SEC_NO_SUCH_KEYCHAIN => Error::StoreUnavailable {
             store: store.to_owned(),
             why: "this user has no login keychain; log in to the Mac once, or create it in Keychain Access".into(),
@@ -39,6 +42,13 @@ pub fn keychain_error(status: i32, store: &str, doing: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_second_preference_for_one_site_and_certificate_says_which_to_delete() {
+        let e =
+            keychain_error(ERR_SEC_DUPLICATE_ITEM, "keychain:login", "pointing the identity preference at the renewal");
+        assert!(e.to_string().contains("delete the other one in Site preferences"), "{e}");
+    }
 
     #[test]
     fn a_deny_is_cancelled_and_a_locked_keychain_says_how_to_unlock_it() {

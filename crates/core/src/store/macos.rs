@@ -789,7 +789,10 @@ impl KeychainStore {
             .certificates()?
             .into_iter()
             .find(|c| c.to_der() == to.certificate.der)
-            .ok_or_else(|| Error::NotFound { prefix: to.id.clone() })?;
+            .ok_or_else(|| Error::Unsupported {
+                what: "naming a certificate that is not in the login keychain (on a card, or in another keychain) in a site preference".into(),
+                hint: "; choose it in Safari when the site asks".into(),
+            })?;
         let item = as_keychain_item(&certificate.as_CFType())
             .ok_or_else(|| self.refused("pointing the preference", "the certificate is in no keychain file"))?;
         let mut reference: core_foundation::data::CFDataRef = ptr::null();
