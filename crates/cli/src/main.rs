@@ -324,6 +324,14 @@ fn notify_reminders(cli: &Cli) -> Result<ExitCode, Error> {
     let overview = Overview::of(&*store, now, window.duration())?;
     let check = actions::check(&overview, now, window.duration(), true);
     let record = Reminded::path();
+    let _claim = match record.as_deref().map(reminders::RunClaim::take) {
+        Some(None) => {
+            output::warn("Another `certdesk check --notify` is running for you; this one does nothing.");
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(Some(claim)) => Some(claim),
+        None => None,
+    };
     let mut reminded = record.as_deref().map(Reminded::load).unwrap_or_default();
     let due = reminders::due(&check, &reminded);
     let language = match settings.language.as_str() {

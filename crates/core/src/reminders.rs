@@ -207,6 +207,52 @@ pub fn turn_off(settings_path: &Path) -> crate::Result<(Settings, Vec<PathBuf>)>
     Ok((off, removed))
 }
 
+/// How long a run may hold [`RunClaim`]: longer than a run waits for clicks,
+/// so that a claim left by a run that was killed is taken over the next day.
+pub const RUN_CLAIM_LIFETIME: std::time::Duration = std::time::Duration::from_secs(20 * 60);
+
+/// One `check --notify` at a time per user: two (a login and the timer
+/// catching up) would each read the record before the other wrote it, and
+/// show everything twice. Held as `reminded.lock` beside the record;
+/// removed when dropped.
+pub struct RunClaim {
+    path: PathBuf,
+}
+
+impl RunClaim {
+    /// The claim, or `None` when another run holds one younger than
+    /// [`RUN_CLAIM_LIFETIME`] (an older one is a killed run's, and taken over).
+    pub fn take(record: &Path) -> Option<RunClaim> {
+        let path = record.with_extension("lock");
+        if let Some(folder) = path.parent() {
+            let _ = std::fs::create_dir_all(folder);
+        }
+        for _ in 0..2 {
+            match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(_) => return Some(RunClaim { path }),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let age = std::fs::metadata(&path).and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+                    if age.is_some_and(|age| age < RUN_CLAIM_LIFETIME) {
+                        return None;
+                    }
+                    let _ = std::fs::remove_file(&path);
+                }
+                // A folder certdesk cannot write: the record cannot be saved either; run unclaimed.
+                Err(_) => return Some(RunClaim { path: PathBuf::new() }),
+            }
+        }
+        None
+    }
+}
+
+impl Drop for RunClaim {
+    fn drop(&mut self) {
+        if !self.path.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
 /// Which certificates were reminded of, at which stage: so that each stage
 /// is shown once. Kept beside the settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -395,6 +441,21 @@ mod tests {
         assert!(!worth_offering(&settings, &fine));
         assert!(!worth_offering(&Settings { reminders_offered: true, ..Settings::default() }, &needing));
         assert!(!worth_offering(&Settings { reminders: true, ..Settings::default() }, &needing));
+    }
+
+    #[test]
+    fn one_run_at_a_time_and_a_killed_runs_claim_is_taken_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let record = dir.path().join("app.certdesk.desktop/reminded.json");
+        let first = RunClaim::take(&record).expect("the first run claims");
+        assert!(RunClaim::take(&record).is_none(), "a second run at the same time does nothing");
+        drop(first);
+        let again = RunClaim::take(&record).expect("claimed again once the first ended");
+        std::mem::forget(again); // a run killed: its claim stays behind
+        let lock = record.with_extension("lock");
+        let old = std::time::SystemTime::now() - RUN_CLAIM_LIFETIME - std::time::Duration::from_secs(60);
+        std::fs::File::options().write(true).open(&lock).unwrap().set_modified(old).unwrap();
+        assert!(RunClaim::take(&record).is_some(), "a claim older than a run can be is taken over");
     }
 
     #[test]
