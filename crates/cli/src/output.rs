@@ -619,21 +619,23 @@ pub fn confirm_preference_deletion(prefs: &[certdesk_core::prefs::Preference]) -
     )
 }
 
+/// One preference's item in `--json`: which item it is, and what became of it
+/// (a deletion's or a repair's outcome, flattened beside).
+fn preference_outcome(preference: &certdesk_core::prefs::Preference, outcome: &impl serde::Serialize) -> Value {
+    let mut item =
+        json!({"id": preference.id, "service": preference.record.service, "keychain": preference.record.keychain});
+    if let (Some(obj), Value::Object(outcome)) = (item.as_object_mut(), json!(outcome)) {
+        obj.extend(outcome);
+    }
+    item
+}
+
 /// Every outcome, each on its line: what was deleted, what was gone already, what failed and why.
 pub fn preferences_deleted(done: &[certdesk_core::actions::preferences::PreferenceDeletion], json: bool) {
     use certdesk_core::actions::preferences::DeletionOutcome;
     let mut out = anstream::stdout();
     if json {
-        let items: Vec<Value> = done
-            .iter()
-            .map(|d| {
-                let mut item = json!({"id": d.preference.id, "service": d.preference.record.service, "keychain": d.preference.record.keychain});
-                if let (Some(obj), Value::Object(outcome)) = (item.as_object_mut(), json!(d.outcome)) {
-                    obj.extend(outcome);
-                }
-                item
-            })
-            .collect();
+        let items: Vec<Value> = done.iter().map(|d| preference_outcome(&d.preference, &d.outcome)).collect();
         let _ = writeln!(out, "{}", json!({"deleted": items}));
         return;
     }
@@ -653,16 +655,7 @@ pub fn preferences_repaired(done: &[certdesk_core::actions::preferences::Prefere
     use certdesk_core::actions::preferences::RepairOutcome;
     let mut out = anstream::stdout();
     if json {
-        let items: Vec<Value> = done
-            .iter()
-            .map(|d| {
-                let mut item = json!({"id": d.preference.id, "service": d.preference.record.service, "keychain": d.preference.record.keychain});
-                if let (Some(obj), Value::Object(outcome)) = (item.as_object_mut(), json!(d.outcome)) {
-                    obj.extend(outcome);
-                }
-                item
-            })
-            .collect();
+        let items: Vec<Value> = done.iter().map(|d| preference_outcome(&d.preference, &d.outcome)).collect();
         let _ = writeln!(out, "{}", json!({"repaired": items}));
         return;
     }

@@ -11,7 +11,7 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 use support::*;
@@ -116,38 +116,6 @@ fn the_systemd_timer_is_made_verified_by_systemd_and_removed() {
     run(&mut desktop.certdesk(&["reminders", "off"]));
 }
 
-/// A private session bus, as a desktop session has, gone with the test.
-struct SessionBus {
-    daemon: Child,
-    address: String,
-}
-
-impl SessionBus {
-    fn start(dir: &Path) -> SessionBus {
-        let socket = dir.join("bus");
-        let address = format!("unix:path={}", socket.display());
-        let daemon = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--address", &address])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("dbus-daemon is installed (scripts/setup)");
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while !socket.exists() {
-            assert!(std::time::Instant::now() < deadline, "dbus-daemon did not start");
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        SessionBus { daemon, address }
-    }
-}
-
-impl Drop for SessionBus {
-    fn drop(&mut self) {
-        let _ = self.daemon.kill();
-        let _ = self.daemon.wait();
-    }
-}
-
 #[test]
 fn the_autostart_entry_runs_the_check_which_fails_plainly_without_a_notification_service() {
     let desktop = Desktop::new();
@@ -161,7 +129,7 @@ fn the_autostart_entry_runs_the_check_which_fails_plainly_without_a_notification
 
     // Run as the desktop would at login: first with no session bus at all,
     // then on a real one where no notification service answers.
-    let bus = SessionBus::start(desktop.dir.path());
+    let bus = SessionBus::start();
     let record = desktop.config().join("app.certdesk.desktop/reminded.json");
     for address in ["unix:path=/nonexistent/certdesk-test-bus", bus.address.as_str()] {
         let mut login = Command::new(program);

@@ -14,6 +14,12 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use serde_json::{json, Value};
 
+/// The fixtures the CLI's tests make too (OpenSSL CAs, NSS databases,
+/// SoftHSM2 tokens, a session bus): one copy, shared.
+#[path = "../../../crates/cli/tests/support/fixtures.rs"]
+pub mod fixtures;
+pub use fixtures::SessionBus;
+
 /// The W3C name of an element reference in WebDriver answers.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -33,37 +39,6 @@ fn app_binary() -> PathBuf {
     );
     assert!(app.is_file(), "{} does not exist; run scripts/e2e", app.display());
     app
-}
-
-/// A D-Bus session bus of a test's own (`dbus-daemon --session`), stopped when dropped.
-pub struct SessionBus {
-    daemon: Child,
-    pub address: String,
-}
-
-impl SessionBus {
-    pub fn start() -> SessionBus {
-        use std::io::BufRead as _;
-        let mut daemon = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--nopidfile", "--print-address=1"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("dbus-daemon is not installed (scripts/setup installs it)");
-        let mut address = String::new();
-        std::io::BufReader::new(daemon.stdout.take().unwrap()).read_line(&mut address).unwrap();
-        let address = address.trim().to_owned();
-        assert!(address.starts_with("unix:"), "dbus-daemon printed no address: {address:?}");
-        SessionBus { daemon, address }
-    }
-}
-
-impl Drop for SessionBus {
-    fn drop(&mut self) {
-        let _ = self.daemon.kill();
-        let _ = self.daemon.wait();
-    }
 }
 
 fn free_port() -> u16 {

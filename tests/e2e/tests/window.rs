@@ -3,20 +3,17 @@
 //! Native file choosers are outside the webview, so their answers are queued
 //! (`App::answer_file_chooser`); everything else is clicked and typed.
 
-#[path = "../../../crates/cli/tests/support/fixtures.rs"]
-mod fixtures;
-
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use certdesk_e2e::{keys, App, SessionBus};
-use fixtures::{
-    copy_dir, issue, new_nss_db, new_nss_db_with_password, nss_keys, nss_nicknames, pkcs12_with_password, run, Ca,
-    Leaf, OpensslServer, SoftToken, TOKEN_PIN,
+use certdesk_e2e::fixtures::{
+    self, copy_dir, issue, new_nss_db, new_nss_db_with_password, nss_keys, nss_nicknames, pkcs12_with_password, run,
+    Ca, Leaf, OpensslServer, SoftToken, TOKEN_PIN,
 };
+use certdesk_e2e::{keys, App, SessionBus};
 use serde_json::json;
 
 const FILE_PASSWORD: &str = "fixture-pass";
