@@ -579,6 +579,8 @@ pub async fn set_reminders(state: State<'_, AppState>, on: bool) -> Reply<Settin
     let saved = off_ui_thread(move || {
         let (saved, _files) = if on {
             let cli = command_line_beside_the_app()?;
+            #[cfg(target_os = "macos")]
+            crate::reminder_clicks::may_remind()?;
             reminders::turn_on(reminders::Scheduler::for_this_computer(), &cli, &path)?
         } else {
             reminders::turn_off(&path)?

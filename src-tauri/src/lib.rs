@@ -6,6 +6,8 @@ mod handover;
 mod ipc_error;
 mod launch;
 mod opened;
+#[cfg(target_os = "macos")]
+mod reminder_clicks;
 mod state;
 #[cfg(feature = "test")]
 pub mod testing;
@@ -42,6 +44,8 @@ pub fn run() {
             if let Some(id) = opened::certificate_asked(args) {
                 state.show_certificate(id);
             }
+            #[cfg(target_os = "macos")]
+            reminder_clicks::listen(app.handle());
             commands::start_first_listing(&app.state::<state::AppState>());
             Ok(())
         })

@@ -32,7 +32,7 @@ pub fn certificate_asked(args: impl IntoIterator<Item = String>) -> Option<Strin
     let mut args = args.into_iter();
     let is_id = |id: &str| !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_hexdigit());
     while let Some(arg) = args.next() {
-        let asked = match arg.strip_prefix("certdesk://show/") {
+        let asked = match arg.strip_prefix(certdesk_core::reminders::SHOW_LINK_PREFIX) {
             Some(id) => Some(id.trim_end_matches('/').to_owned()),
             None if arg == "--show" => args.next(),
             None => None,
@@ -82,6 +82,20 @@ mod tests {
         assert_eq!(asked(&["--show"]), None);
         assert_eq!(asked(&["certdesk://show/../../etc"]), None);
         assert_eq!(asked(&["--show", "x".repeat(20).as_str()]), None);
+    }
+
+    #[test]
+    fn the_link_a_reminder_carries_opens_its_certificate() {
+        use certdesk_core::reminders::{Reminder, Stage};
+        let reminder = Reminder {
+            id: "43d6250e".into(),
+            name: "山田 太郎".into(),
+            issuer_name: "Enterprise Premium CA - G2".into(),
+            expires_on: "2027-03-01".into(),
+            days_left: 80,
+            stage: Stage::RenewalOpen,
+        };
+        assert_eq!(certificate_asked([reminder.show_link()]), Some("43d6250e".into()));
     }
 
     #[test]

@@ -292,6 +292,23 @@ fn reminders(command: &RemindersCommand, json: bool) -> Result<ExitCode, Error> 
                 .map_err(|e| Error::Io { what: "finding the certdesk command".into(), source: e })?;
             let (_, files) = reminders::turn_on(scheduler, &cli, &settings_path)?;
             output::reminders_on(scheduler, &files, json);
+            #[cfg(target_os = "macos")]
+            {
+                eprintln!(
+                    "certdesk: macOS may ask whether certdesk may show notifications: answer in its notification"
+                );
+                match notify::ask_permission() {
+                    Ok(notify::Permission::Granted) => {}
+                    Ok(notify::Permission::Denied) => output::warn(
+                        "macOS will not show certdesk's notifications: turn them on in System Settings › \
+                         Notifications › certdesk",
+                    ),
+                    Ok(notify::Permission::Unanswered) => {
+                        output::warn("macOS's question was not answered: the first daily check asks again")
+                    }
+                    Err(why) => output::warn(&format!("{why}; the reminders will come through osascript")),
+                }
+            }
         }
         RemindersCommand::Off => {
             let (_, removed) = reminders::turn_off(&settings_path)?;

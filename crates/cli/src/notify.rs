@@ -5,8 +5,12 @@
 //!   ID`), so the process waits up to [`WAIT_FOR_CLICKS`] for the clicks.
 //! - Windows: a toast through PowerShell's WinRT bridge; a click launches
 //!   `certdesk://show/ID`, the URL scheme the installer registers.
-//! - macOS: `osascript`'s `display notification`; a click opens nothing
-//!   (the checklist, docs/macos-manual-test.md, says so).
+//! - macOS: the notification center, as certdesk.app's own notifications
+//!   (this program is in its Contents/MacOS; certdesk-core's
+//!   `reminders::notification_center`); a click opens the app on the
+//!   certificate (src-tauri/src/reminder_clicks.rs). Run from outside the
+//!   app, or for an app macOS takes no notifications from, `osascript`'s
+//!   `display notification`, whose clicks open nothing.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -65,6 +69,12 @@ pub fn post(reminders: &[Reminder], language: ListLanguage) -> Result<Posted, St
     }
     platform::post(reminders, language)
 }
+
+/// Asks macOS whether certdesk may show notifications (it asks the user once).
+#[cfg(target_os = "macos")]
+pub use certdesk_core::reminders::notification_center::Permission;
+#[cfg(target_os = "macos")]
+pub use platform::ask_permission;
 
 /// Notifications shown, whose clicks a run waits for (Linux's; elsewhere
 /// the system itself opens certdesk, or nothing does).
@@ -232,9 +242,46 @@ mod platform {
 
 #[cfg(target_os = "macos")]
 mod platform {
+    use certdesk_core::reminders::notification_center::{self, Permission, WAIT_FOR_PERMISSION};
+
     use super::*;
 
+    /// Posted through the notification center, as the app's own when this
+    /// program runs from inside certdesk.app (Contents/MacOS, where the
+    /// package puts it): a click opens the app, which shows the certificate.
+    /// Anywhere else (a `cargo build`), or when macOS will not take the
+    /// app's notifications at all (an unsigned app), through `osascript`,
+    /// whose notifications open nothing when clicked.
     pub fn post(reminders: &[Reminder], language: ListLanguage) -> Result<Posted, String> {
+        if !notification_center::in_app_bundle() {
+            return post_with_osascript(reminders, language);
+        }
+        match notification_center::ask_permission(WAIT_FOR_PERMISSION) {
+            Ok(Permission::Granted) => notification_center::post(reminders, language).map(|()| Posted::default()),
+            Ok(Permission::Denied) => Err("notifications from certdesk are turned off: turn them on in System \
+                                           Settings › Notifications › certdesk, or turn reminders off in \
+                                           certdesk's Settings"
+                .into()),
+            Ok(Permission::Unanswered) => {
+                Err("macOS's question whether certdesk may show notifications was not answered".into())
+            }
+            Err(why) => {
+                eprintln!("certdesk: {why}; showing the reminders through osascript instead (a click opens nothing)");
+                post_with_osascript(reminders, language)
+            }
+        }
+    }
+
+    /// `certdesk reminders on`'s question whether certdesk may show
+    /// notifications (outside the app, `osascript` needs no leave).
+    pub fn ask_permission() -> Result<Permission, String> {
+        if !notification_center::in_app_bundle() {
+            return Ok(Permission::Granted);
+        }
+        notification_center::ask_permission(WAIT_FOR_PERMISSION)
+    }
+
+    fn post_with_osascript(reminders: &[Reminder], language: ListLanguage) -> Result<Posted, String> {
         for reminder in reminders {
             // The texts as arguments, never inside the script: nothing to escape.
             let output = std::process::Command::new("osascript")
@@ -284,10 +331,10 @@ fn toast_script(reminders: &[Reminder], language: ListLanguage) -> String {
     );
     for reminder in reminders {
         let toast = format!(
-            "<toast activationType=\"protocol\" launch=\"certdesk://show/{id}\" scenario=\"reminder\">\
+            "<toast activationType=\"protocol\" launch=\"{link}\" scenario=\"reminder\">\
              <visual><binding template=\"ToastGeneric\"><text>{title}</text><text>{body}</text></binding></visual>\
-             <actions><action content=\"{open}\" activationType=\"protocol\" arguments=\"certdesk://show/{id}\"/></actions></toast>",
-            id = xml(&reminder.id),
+             <actions><action content=\"{open}\" activationType=\"protocol\" arguments=\"{link}\"/></actions></toast>",
+            link = xml(&reminder.show_link()),
             title = xml(&reminder.title(language)),
             body = xml(&reminder.body(language)),
             open = xml(open_label(language)),

@@ -1,8 +1,8 @@
 //! `certdesk reminders` and `certdesk check --notify` on Linux, with real
 //! components: the systemd user timer's units, checked by systemd's own
-//! `systemd-analyze verify` (no user manager runs here, so the timer is
-//! verified and its command run by hand rather than started; the window's
-//! end-to-end test shows the notification in a real notification daemon),
+//! `systemd-analyze verify` (the window's end-to-end tests run the timer
+//! under a real user manager and show the notification in a real
+//! notification daemon),
 //! the autostart entry's command run as the desktop would, and a real
 //! session bus (`dbus-daemon`) with no notification service on it.
 

@@ -6,6 +6,8 @@
 //! Superseded certificates, and those whose renewal is installed, are never
 //! reminded of: the user already has the one that works.
 
+#[cfg(target_os = "macos")]
+pub mod notification_center;
 pub mod schedule;
 
 use std::collections::BTreeMap;
@@ -82,7 +84,23 @@ pub struct Reminder {
     pub stage: Stage,
 }
 
+/// The start of the link a click on a reminder follows, `certdesk://show/ID`:
+/// the URL scheme the Windows installer registers, and what a macOS
+/// notification carries to the app (the app reads it back,
+/// `src-tauri/src/opened.rs`).
+pub const SHOW_LINK_PREFIX: &str = "certdesk://show/";
+
+/// The key of a macOS notification's user info that holds its
+/// [`Reminder::show_link`] (posted by `certdesk check --notify`, read by the
+/// app when the notification is clicked).
+pub const NOTIFICATION_LINK_KEY: &str = "link";
+
 impl Reminder {
+    /// The link that opens certdesk on this reminder's certificate.
+    pub fn show_link(&self) -> String {
+        format!("{SHOW_LINK_PREFIX}{}", self.id)
+    }
+
     pub fn title(&self, language: ListLanguage) -> String {
         let days = self.days_left;
         match (self.stage, language) {

@@ -876,6 +876,19 @@ impl NotificationDaemon {
     }
 }
 
+/// Clicks the top notification dunst shows: the name of the certificate the
+/// window then selects.
+fn click_the_top_reminder(app: &App, daemon: &NotificationDaemon) -> String {
+    assert!(daemon.dunstctl(&["action", "0"]).is_some(), "dunstctl action 0");
+    app.wait_for("the clicked certificate selected", || {
+        let name = app.execute(
+            "return document.querySelector('[role=option][aria-selected=true] .name')?.textContent ?? null",
+            json!([]),
+        );
+        name.as_str().map(str::to_owned)
+    })
+}
+
 impl Drop for NotificationDaemon {
     fn drop(&mut self) {
         let _ = self.daemon.kill();
@@ -883,10 +896,163 @@ impl Drop for NotificationDaemon {
     }
 }
 
+/// A systemd user manager of the test's own, as a desktop session runs one
+/// (`systemd --user`). systemd will not start one on a system it did not
+/// boot, which this sandbox is not: it runs in a mount namespace of its own
+/// where `/run/systemd/system` says systemd booted (everything else, the
+/// kernel's timers and cgroups among it, is this machine's). Commands run
+/// in that namespace through [`UserManager::command`]; stopped when dropped.
+struct UserManager {
+    manager: std::process::Child,
+    env: Vec<(String, std::ffi::OsString)>,
+}
+
+impl UserManager {
+    /// Starts a manager whose services get `env`, which must hold
+    /// `XDG_RUNTIME_DIR` (its private socket goes there) and
+    /// `XDG_CONFIG_HOME`. The session bus is the test's own: the manager's
+    /// socket-activated one (Debian's `dbus.socket`, at the same
+    /// `$XDG_RUNTIME_DIR/bus`) is masked there.
+    fn start(env: &[(&str, &std::ffi::OsStr)]) -> UserManager {
+        let env: Vec<(String, std::ffi::OsString)> =
+            env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let var = |name: &str| PathBuf::from(&env.iter().find(|(k, _)| k == name).expect(name).1);
+        let runtime = var("XDG_RUNTIME_DIR");
+        let units = var("XDG_CONFIG_HOME").join("systemd/user");
+        std::fs::create_dir_all(&units).unwrap();
+        std::os::unix::fs::symlink("/dev/null", units.join("dbus.socket")).unwrap();
+        // unshare execs the shell, which execs systemd: one process, whose namespace nsenter joins.
+        let manager = Command::new("unshare")
+            .args(["--mount", "--propagation", "private", "--", "sh", "-c"])
+            .arg(concat!(
+                "mkdir -p /run/systemd && mount -t tmpfs certdesk-test /run/systemd && ",
+                "mkdir /run/systemd/system && exec /lib/systemd/systemd --user --log-target=null"
+            ))
+            .env_clear()
+            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+            .env("HOME", std::env::var_os("HOME").unwrap_or_default())
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .expect("unshare (util-linux) and systemd are installed (scripts/setup installs systemd)");
+        let started = UserManager { manager, env };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let is_up =
+            |out: std::process::Output| matches!(String::from_utf8_lossy(&out.stdout).trim(), "running" | "degraded");
+        while !runtime.join("systemd/private").exists() || !is_up(started.systemctl(&["is-system-running"])) {
+            assert!(Instant::now() < deadline, "the systemd user manager did not start (unshare needs root)");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        started
+    }
+
+    /// `program`, run in the manager's namespace with its environment.
+    fn command(&self, program: &Path) -> Command {
+        let mut command = Command::new("nsenter");
+        command
+            .arg(format!("--target={}", self.manager.id()))
+            .args(["--mount", "--"])
+            .arg(program)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(std::process::Stdio::null());
+        command
+    }
+
+    fn systemctl(&self, args: &[&str]) -> std::process::Output {
+        self.command(Path::new("/bin/systemctl")).arg("--user").args(args).output().unwrap()
+    }
+
+    /// A unit's property, as `systemctl --user show` prints it.
+    fn property(&self, unit: &str, name: &str) -> String {
+        let out = self.systemctl(&["show", unit, "--property", name, "--value"]);
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+}
+
+impl Drop for UserManager {
+    fn drop(&mut self) {
+        let _ = self.manager.kill();
+        let _ = self.manager.wait();
+    }
+}
+
+/// The systemd timer, for real: `certdesk reminders on` on a desktop whose
+/// session runs a systemd user manager writes the timer and starts it; the
+/// day it missed (its last run two days ago) is caught up at once, as at a
+/// login, so the manager starts the service, whose check posts the
+/// notifications a real daemon (dunst) shows; a click opens the running
+/// window on the certificate; the timer then waits for 09:00, and
+/// `reminders off` stops it and removes it.
+#[test]
+fn reminders_from_the_systemd_user_timer_reach_the_desktop_and_a_click_opens_the_certificate() {
+    let session = tempfile::tempdir().unwrap();
+    let runtime = session.path().join("runtime");
+    let data = session.path().join("share");
+    std::fs::create_dir_all(&runtime).unwrap();
+    std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
+    // The desktop's session bus where a systemd session has it: $XDG_RUNTIME_DIR/bus.
+    let bus = SessionBus::start_at(&runtime.join("bus"));
+    let daemon = NotificationDaemon::start(&bus);
+    let (_tmp, db, app) = start_on_bus("en_US.UTF-8", &bus);
+    let store = std::ffi::OsString::from(format!("nss:{}", db.display()));
+    let manager = UserManager::start(&[
+        ("XDG_RUNTIME_DIR", runtime.as_os_str()),
+        ("XDG_CONFIG_HOME", app.config_dir().as_os_str()),
+        ("XDG_DATA_HOME", data.as_os_str()),
+        ("DBUS_SESSION_BUS_ADDRESS", bus.address.as_ref()),
+        ("CERTDESK_STORE", store.as_os_str()),
+        ("LC_ALL", "C.UTF-8".as_ref()),
+    ]);
+
+    // The timer last ran two days ago (its stamp, as systemd keeps it): the
+    // next start catches up the missed day, as at a login after a weekend.
+    let stamps = data.join("systemd/timers");
+    std::fs::create_dir_all(&stamps).unwrap();
+    let stamp = std::fs::File::create(stamps.join("stamp-certdesk-reminders.timer")).unwrap();
+    stamp.set_modified(std::time::SystemTime::now() - Duration::from_secs(2 * 24 * 3600)).unwrap();
+    drop(stamp);
+
+    let cli = App::command_line_binary();
+    let on = manager.command(&cli).args(["--json", "reminders", "on"]).output().unwrap();
+    assert!(on.status.success(), "{}", String::from_utf8_lossy(&on.stderr));
+    let on: serde_json::Value = serde_json::from_slice(&on.stdout).unwrap();
+    assert_eq!(on["scheduler"], "systemd_timer", "a session with a user manager gets the timer: {on:#}");
+    assert_eq!(manager.property("certdesk-reminders.timer", "ActiveState"), "active", "started by reminders on");
+
+    // The caught-up run: the manager started the service, which notified.
+    app.wait_for("both reminders shown by dunst", || (daemon.displayed() == 2).then_some(()));
+    assert_eq!(manager.property("certdesk-reminders.service", "ActiveState"), "activating", "waiting for clicks");
+    let reminded: serde_json::Value = app.wait_for("the reminder record", || {
+        let bytes = std::fs::read(app.config_dir().join("app.certdesk.desktop/reminded.json")).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    });
+    assert_eq!(reminded["shown"].as_object().map(|shown| shown.len()), Some(2), "{reminded:#}");
+
+    // A click (the expired one is on top): the check, inside the service,
+    // starts certdesk-app --show ID, which hands it to the window over the bus.
+    assert_eq!(click_the_top_reminder(&app, &daemon), "Alice Expired");
+    daemon.dunstctl(&["close-all"]);
+    app.wait_for("the service finished", || {
+        (manager.property("certdesk-reminders.service", "ActiveState") == "inactive").then_some(())
+    });
+    assert_eq!(manager.property("certdesk-reminders.service", "Result"), "success");
+    assert_eq!(manager.property("certdesk-reminders.service", "ExecMainStatus"), "0");
+    // The next run is the calendar's: 09:00 (this machine's time zone).
+    let next = manager.property("certdesk-reminders.timer", "NextElapseUSecRealtime");
+    assert!(next.contains(" 09:00:"), "next run {next:?}");
+
+    let off = manager.command(&cli).args(["reminders", "off"]).output().unwrap();
+    assert!(off.status.success(), "{}", String::from_utf8_lossy(&off.stderr));
+    assert_eq!(manager.property("certdesk-reminders.timer", "ActiveState"), "inactive", "stopped by reminders off");
+    assert_eq!(manager.property("certdesk-reminders.timer", "LoadState"), "not-found", "and unloaded");
+    assert!(!app.config_dir().join("systemd/user/certdesk-reminders.timer").exists());
+    assert_eq!(app.saved_settings()["reminders"], false);
+}
+
 /// Reminders, as a user meets them: the window offers them after a listing
 /// with a certificate to renew; turned on, the daily check is scheduled (no
-/// systemd runs this session, so an autostart entry; the systemd timer is
-/// verified by systemd in crates/cli/tests/reminders.rs); the command it
+/// systemd runs this session, so an autostart entry; the systemd timer has
+/// its own test above, under a user manager of its own); the command it
 /// runs posts notifications that a real daemon (dunst) shows, captured from
 /// the session bus; a click on one opens certdesk on its certificate; the
 /// next day's run shows nothing again; turning reminders off removes the entry.
@@ -944,15 +1110,7 @@ fn reminders_turned_on_in_the_window_notify_and_a_click_opens_the_certificate() 
     app.wait_for("both shown by dunst", || (daemon.displayed() == 2).then_some(()));
 
     // Click the top one (dunst puts the critical one, the expired, first): certdesk shows it.
-    assert!(daemon.dunstctl(&["action", "0"]).is_some(), "dunstctl action 0");
-    let selected = app.wait_for("the clicked certificate selected", || {
-        let name = app.execute(
-            "return document.querySelector('[role=option][aria-selected=true] .name')?.textContent ?? null",
-            json!([]),
-        );
-        name.as_str().map(str::to_owned)
-    });
-    assert_eq!(selected, "Alice Expired");
+    assert_eq!(click_the_top_reminder(&app, &daemon), "Alice Expired");
     app.screenshot("reminder-opened");
 
     // Dismissed: the check has nothing more to wait for and exits.

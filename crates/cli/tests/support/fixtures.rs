@@ -436,9 +436,19 @@ pub struct SessionBus {
 
 impl SessionBus {
     pub fn start() -> SessionBus {
+        SessionBus::listening(None)
+    }
+
+    /// A bus at `socket`, as a desktop session's is at `$XDG_RUNTIME_DIR/bus`.
+    pub fn start_at(socket: &Path) -> SessionBus {
+        SessionBus::listening(Some(format!("--address=unix:path={}", socket.display())))
+    }
+
+    fn listening(address: Option<String>) -> SessionBus {
         use std::io::BufRead as _;
         let mut daemon = Command::new("dbus-daemon")
             .args(["--session", "--nofork", "--nopidfile", "--print-address=1"])
+            .args(address)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
