@@ -68,15 +68,13 @@ define_class!(
 /// long as it runs (not when it runs outside certdesk.app, as `cargo run`'s
 /// bare program, which the notification center refuses).
 pub fn listen(app: &AppHandle) {
-    if !notification_center::in_app_bundle() {
-        return;
-    }
+    let Ok(center) = notification_center::center() else { return };
     let delegate: Retained<ReminderClicks> = {
         let this = ReminderClicks::alloc().set_ivars(app.clone());
         // SAFETY: NSObject's init, on an object whose ivars are set.
         unsafe { msg_send![super(this), init] }
     };
-    UNUserNotificationCenter::currentNotificationCenter().setDelegate(Some(ProtocolObject::from_ref(&*delegate)));
+    center.setDelegate(Some(ProtocolObject::from_ref(&*delegate)));
     // The center holds its delegate weakly: this one lives as long as the app.
     std::mem::forget(delegate);
 }

@@ -294,9 +294,6 @@ fn reminders(command: &RemindersCommand, json: bool) -> Result<ExitCode, Error> 
             output::reminders_on(scheduler, &files, json);
             #[cfg(target_os = "macos")]
             {
-                eprintln!(
-                    "certdesk: macOS may ask whether certdesk may show notifications: answer in its notification"
-                );
                 match notify::ask_permission() {
                     Ok(notify::Permission::Granted) => {}
                     Ok(notify::Permission::Denied) => output::warn(

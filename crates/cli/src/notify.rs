@@ -273,12 +273,14 @@ mod platform {
     }
 
     /// `certdesk reminders on`'s question whether certdesk may show
-    /// notifications (outside the app, `osascript` needs no leave).
+    /// notifications, answered by its user at the terminal (outside the
+    /// app, `osascript` needs no leave).
     pub fn ask_permission() -> Result<Permission, String> {
         if !notification_center::in_app_bundle() {
             return Ok(Permission::Granted);
         }
-        notification_center::ask_permission(WAIT_FOR_PERMISSION)
+        eprintln!("certdesk: macOS may ask whether certdesk may show notifications: answer in its notification");
+        notification_center::ask_permission(std::time::Duration::from_secs(120))
     }
 
     fn post_with_osascript(reminders: &[Reminder], language: ListLanguage) -> Result<Posted, String> {

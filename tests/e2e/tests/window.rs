@@ -900,8 +900,13 @@ impl Drop for NotificationDaemon {
 /// (`systemd --user`). systemd will not start one on a system it did not
 /// boot, which this sandbox is not: it runs in a mount namespace of its own
 /// where `/run/systemd/system` says systemd booted (everything else, the
-/// kernel's timers and cgroups among it, is this machine's). Commands run
-/// in that namespace through [`UserManager::command`]; stopped when dropped.
+/// kernel's timers and cgroups among it, is this machine's). It starts in
+/// cgroups of its own (`certdesk-test-PID` in each hierarchy), which it takes
+/// for its root: started in the machine's root cgroup, systemd would move
+/// every process there into an `init.scope`. Commands run in its namespace
+/// through [`UserManager::command`]. Dropped, it stops its units, and what
+/// is left in its cgroups (an app a click started) is killed and the
+/// cgroups removed.
 struct UserManager {
     manager: std::process::Child,
     env: Vec<(String, std::ffi::OsString)>,
@@ -925,7 +930,12 @@ impl UserManager {
         let manager = Command::new("unshare")
             .args(["--mount", "--propagation", "private", "--", "sh", "-c"])
             .arg(concat!(
-                "mkdir -p /run/systemd && mount -t tmpfs certdesk-test /run/systemd && ",
+                // The hierarchies systemd finds its own cgroup in: name=systemd and
+                // the unified one beside cgroup v1's controllers, or cgroup v2 alone.
+                "set -- /sys/fs/cgroup/systemd /sys/fs/cgroup/unified; [ -d /sys/fs/cgroup/systemd ] || set -- /sys/fs/cgroup; ",
+                "for h; do [ -f \"$h/cgroup.procs\" ] || continue; ",
+                "mkdir \"$h/certdesk-test-$$\" && echo $$ > \"$h/certdesk-test-$$/cgroup.procs\" || exit 1; done; ",
+                "[ -d /run/systemd ] || mkdir /run/systemd; mount -t tmpfs certdesk-test /run/systemd && ",
                 "mkdir /run/systemd/system && exec /lib/systemd/systemd --user --log-target=null"
             ))
             .env_clear()
@@ -935,12 +945,15 @@ impl UserManager {
             .stdin(std::process::Stdio::null())
             .spawn()
             .expect("unshare (util-linux) and systemd are installed (scripts/setup installs systemd)");
-        let started = UserManager { manager, env };
+        let mut started = UserManager { manager, env };
         let deadline = Instant::now() + Duration::from_secs(30);
         let is_up =
             |out: std::process::Output| matches!(String::from_utf8_lossy(&out.stdout).trim(), "running" | "degraded");
         while !runtime.join("systemd/private").exists() || !is_up(started.systemctl(&["is-system-running"])) {
-            assert!(Instant::now() < deadline, "the systemd user manager did not start (unshare needs root)");
+            if let Ok(Some(status)) = started.manager.try_wait() {
+                panic!("the systemd user manager exited at once ({status}): unshare and cgroups need root");
+            }
+            assert!(Instant::now() < deadline, "the systemd user manager did not come up in 30 s");
             std::thread::sleep(Duration::from_millis(100));
         }
         started
@@ -971,8 +984,47 @@ impl UserManager {
 
 impl Drop for UserManager {
     fn drop(&mut self) {
+        // Its units stopped as at a logout, then whatever outlived them.
+        let _ = self.systemctl(&["exit"]);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.manager.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
         let _ = self.manager.kill();
         let _ = self.manager.wait();
+        let name = format!("certdesk-test-{}", self.manager.id());
+        // In every hierarchy (systemd makes its own in the controllers' too), or cgroup v2's one.
+        let hierarchies = std::fs::read_dir("/sys/fs/cgroup").into_iter().flatten().flatten().map(|h| h.path());
+        let ours: Vec<PathBuf> = hierarchies
+            .chain([PathBuf::from("/sys/fs/cgroup")])
+            .map(|hierarchy| hierarchy.join(&name))
+            .filter(|cgroup| cgroup.is_dir())
+            .collect();
+        // Deepest first, each emptied before it is removed (a killed process leaves its cgroup a moment later).
+        let mut cgroups: Vec<PathBuf> = Vec::new();
+        for cgroup in &ours {
+            let mut stack = vec![cgroup.clone()];
+            while let Some(dir) = stack.pop() {
+                stack.extend(
+                    std::fs::read_dir(&dir).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| p.is_dir()),
+                );
+                cgroups.push(dir);
+            }
+        }
+        cgroups.sort_by_key(|dir| std::cmp::Reverse(dir.components().count()));
+        for dir in &cgroups {
+            let deadline = Instant::now() + Duration::from_secs(5);
+            loop {
+                let procs = std::fs::read_to_string(dir.join("cgroup.procs")).unwrap_or_default();
+                for pid in procs.split_whitespace().filter_map(|p| p.parse::<i32>().ok()) {
+                    let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+                }
+                if std::fs::remove_dir(dir).is_ok() || Instant::now() > deadline {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
     }
 }
 
@@ -999,6 +1051,7 @@ fn reminders_from_the_systemd_user_timer_reach_the_desktop_and_a_click_opens_the
         ("XDG_RUNTIME_DIR", runtime.as_os_str()),
         ("XDG_CONFIG_HOME", app.config_dir().as_os_str()),
         ("XDG_DATA_HOME", data.as_os_str()),
+        ("XDG_STATE_HOME", data.as_os_str()),
         ("DBUS_SESSION_BUS_ADDRESS", bus.address.as_ref()),
         ("CERTDESK_STORE", store.as_os_str()),
         ("LC_ALL", "C.UTF-8".as_ref()),

@@ -46,20 +46,32 @@ pub fn in_app_bundle() -> bool {
     bundle.bundleIdentifier().is_some() && bundle.bundlePath().to_string().ends_with(".app")
 }
 
+/// The notification center. macOS raises an Objective-C exception, not an
+/// error, when it has no record of the app (a bundle just built, never
+/// registered with Launch Services): caught here, so that the reminders
+/// fall back to `osascript` instead of the process aborting.
+pub fn center() -> Result<Retained<UNUserNotificationCenter>, String> {
+    if !in_app_bundle() {
+        return Err("this program does not run inside certdesk.app".into());
+    }
+    objc2::exception::catch(UNUserNotificationCenter::currentNotificationCenter).map_err(|exception| {
+        let why = exception.map(|e| e.to_string()).unwrap_or_default();
+        format!("macOS has no notification center for this copy of certdesk.app ({why}); open the app once from Finder")
+    })
+}
+
 /// Asks macOS whether certdesk may show notifications (banners and sounds):
 /// the user is asked the first time, and the answer waited for up to
 /// `wait`. An error when macOS will not take this app's notifications at
 /// all ("Notifications are not allowed for this application": an app
 /// without a signature), or when this process is not inside the app.
 pub fn ask_permission(wait: Duration) -> Result<Permission, String> {
-    if !in_app_bundle() {
-        return Err("this program does not run inside certdesk.app".into());
-    }
+    let center = center()?;
     let (sender, answer) = mpsc::channel();
     let answered = RcBlock::new(move |granted: Bool, error: *mut NSError| {
         let _ = sender.send((granted.as_bool(), describe(error)));
     });
-    UNUserNotificationCenter::currentNotificationCenter().requestAuthorizationWithOptions_completionHandler(
+    center.requestAuthorizationWithOptions_completionHandler(
         UNAuthorizationOptions::Alert | UNAuthorizationOptions::Sound,
         &answered,
     );
@@ -76,10 +88,7 @@ pub fn ask_permission(wait: Duration) -> Result<Permission, String> {
 /// the earlier one, and a run that failed halfway and is repeated shows
 /// nothing twice.
 pub fn post(reminders: &[Reminder], language: ListLanguage) -> Result<(), String> {
-    if !in_app_bundle() {
-        return Err("this program does not run inside certdesk.app".into());
-    }
-    let center = UNUserNotificationCenter::currentNotificationCenter();
+    let center = center()?;
     for reminder in reminders {
         let content = UNMutableNotificationContent::new();
         content.setTitle(&NSString::from_str(&reminder.title(language)));
