@@ -79,24 +79,14 @@ pub fn listen(app: &AppHandle) {
     std::mem::forget(delegate);
 }
 
-/// How long turning reminders on waits for the answer to macOS's question
-/// whether certdesk may notify (the user is at the window, answering it).
-const WAIT_FOR_PERMISSION: std::time::Duration = std::time::Duration::from_secs(120);
-
 /// Whether reminders can reach this user: asked when they are turned on,
 /// so that the user answers macOS's question then, not at the daily
 /// check's first run. Refused only when the user said no; an app macOS
 /// will not take notifications from at all still gets `osascript`'s.
 pub fn may_remind() -> certdesk_core::Result<()> {
-    if !notification_center::in_app_bundle() {
-        return Ok(());
-    }
-    match notification_center::ask_permission(WAIT_FOR_PERMISSION) {
-        Ok(Permission::Denied) => Err(certdesk_core::Error::InvalidInput(
-            "macOS does not let certdesk show notifications: turn them on in System Settings › Notifications › \
-             certdesk, then turn reminders on again"
-                .into(),
-        )),
+    // Outside the app bundle (`cargo run`) the center is an error too: nothing to ask.
+    match notification_center::ask_permission(notification_center::WAIT_FOR_PERMISSION_IN_PERSON) {
+        Ok(Permission::Denied) => Err(certdesk_core::Error::NotificationsOff),
         Ok(Permission::Granted | Permission::Unanswered) | Err(_) => Ok(()),
     }
 }

@@ -280,7 +280,7 @@ mod platform {
             return Ok(Permission::Granted);
         }
         eprintln!("certdesk: macOS may ask whether certdesk may show notifications: answer in its notification");
-        notification_center::ask_permission(std::time::Duration::from_secs(120))
+        notification_center::ask_permission(notification_center::WAIT_FOR_PERMISSION_IN_PERSON)
     }
 
     fn post_with_osascript(reminders: &[Reminder], language: ListLanguage) -> Result<Posted, String> {

@@ -107,6 +107,13 @@ pub enum Error {
          reminders off and on in certdesk's settings"
     )]
     Scheduler { scheduler: &'static str, action: &'static str, why: String },
+
+    /// The user told macOS not to let certdesk notify: reminders would never show.
+    #[error(
+        "macOS does not let certdesk show notifications: turn them on in System Settings › Notifications › \
+         certdesk, then turn reminders on again"
+    )]
+    NotificationsOff,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -137,6 +144,7 @@ impl Error {
         "database_locked",
         "wrong_database_password",
         "scheduler",
+        "notifications_off",
     ];
 
     /// The stable snake_case name of this error, as the CLI's JSON and the GUI see it.
@@ -164,6 +172,7 @@ impl Error {
             Error::DatabaseLocked { .. } => "database_locked",
             Error::WrongDatabasePassword { .. } => "wrong_database_password",
             Error::Scheduler { .. } => "scheduler",
+            Error::NotificationsOff => "notifications_off",
         }
     }
 
@@ -240,6 +249,7 @@ mod tests {
             Error::DatabaseLocked { store: "nss:/x".into() },
             Error::WrongDatabasePassword { store: "nss:/x".into() },
             Error::Scheduler { scheduler: "systemd", action: "set up", why: "x".into() },
+            Error::NotificationsOff,
         ]
     }
 

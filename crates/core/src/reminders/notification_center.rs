@@ -25,6 +25,10 @@ use crate::transfer::ListLanguage;
 /// on, so a daily check rarely waits at all).
 pub const WAIT_FOR_PERMISSION: Duration = Duration::from_secs(10 * 60);
 
+/// How long turning reminders on waits for that answer: the user is there,
+/// at the window or the terminal, and answers it then.
+pub const WAIT_FOR_PERMISSION_IN_PERSON: Duration = Duration::from_secs(2 * 60);
+
 /// How long the notification center may take to accept one notification.
 const WAIT_FOR_ACCEPTANCE: Duration = Duration::from_secs(30);
 

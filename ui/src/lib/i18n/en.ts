@@ -281,6 +281,7 @@ export const en = {
   'error.pin_locked': 'The PIN is locked. The card cannot be used until it is unblocked (a My Number card: at your city office, or with the JPKI PIN reset app).',
   'error.database_locked': 'This certificate store is protected by a Primary Password.',
   'error.wrong_database_password': 'That is not the Primary Password of this store. Check it and try again.',
+  'error.notifications_off': 'macOS does not let certdesk show notifications. Turn them on in System Settings › Notifications › certdesk, then turn reminders on again.',
   'error.scheduler': 'The daily reminder check could not be set up or removed. Try again, or turn reminders off and on in the settings.',
   'error.server_not_trusted': 'The site is not trusted by this computer, so your certificate was not sent. Check the address.',
   'error.internal': 'certdesk hit an internal error. Please report it.',

@@ -281,6 +281,7 @@ export const ja: Record<MessageKey, Message> = {
   'error.pin_locked': '暗証番号（PIN）がロックされています。解除するまでカードは使えません（マイナンバーカードは市区町村の窓口か「JPKI暗証番号リセット」アプリで再設定できます）。',
   'error.database_locked': 'この証明書ストアはプライマリーパスワードで保護されています。',
   'error.wrong_database_password': 'このストアのプライマリーパスワードではありません。確認してもう一度入力してください。',
+  'error.notifications_off': 'macOS で certdesk の通知が許可されていません。システム設定 › 通知 › certdesk で通知をオンにしてから、もう一度リマインダーをオンにしてください。',
   'error.scheduler': '毎日のリマインダー確認を設定または削除できませんでした。もう一度試すか、設定でリマインダーをオフにしてからオンにしてください。',
   'error.server_not_trusted': 'このサイトはこのコンピューターで信頼されていないため、証明書を送りませんでした。アドレスを確認してください。',
   'error.internal': 'certdesk で内部エラーが発生しました。報告してください。',
